@@ -1,0 +1,186 @@
+"""fantasy: build AI agents in Python; multi-provider, multi-model, one API.
+
+Pick a model (``fantasy.language_model("openai:gpt-4o")`` or a provider class from
+``fantasy.providers.<name>``), give an :class:`Agent` typed Python functions as tools
+(:func:`tool`), and run it with ``await agent.generate(prompt=...)`` or stream it with
+``agent.stream(prompt=...)``. Sync twins carry a ``_sync`` suffix.
+
+Names are loaded on first use so that ``import fantasy`` stays light: no provider
+module and no optional dependency is imported until it is needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from fantasy._version import __version__
+
+if TYPE_CHECKING:
+    from fantasy import stream
+    from fantasy.agent import (
+        Agent,
+        AgentResult,
+        AgentStream,
+        PrepareStepContext,
+        PrepareStepResult,
+        StepResult,
+    )
+    from fantasy.agent_tools import (
+        AgentTool,
+        ExecutableProviderTool,
+        ToolContext,
+        ToolResponse,
+        tool,
+    )
+    from fantasy.content import (
+        Content,
+        FileContent,
+        ReasoningContent,
+        SourceContent,
+        TextContent,
+        ToolCallContent,
+        ToolResultContent,
+    )
+    from fantasy.errors import (
+        AuthenticationError,
+        ContextTooLargeError,
+        FantasyError,
+        IncompleteStreamError,
+        InvalidArgumentError,
+        InvalidResponseError,
+        NoObjectGeneratedError,
+        ProviderError,
+        RateLimitError,
+        RetryError,
+        StreamIdleTimeoutError,
+        ToolExecutionError,
+    )
+    from fantasy.messages import (
+        ErrorOutput,
+        FilePart,
+        MediaOutput,
+        Message,
+        ReasoningPart,
+        TextOutput,
+        TextPart,
+        ToolCallPart,
+        ToolResultPart,
+        assistant_message,
+        system_message,
+        tool_message,
+        user_message,
+    )
+    from fantasy.model import BaseLanguageModel, Call, LanguageModel, ResponseFormat
+    from fantasy.object import ObjectCall, ObjectResponse, ObjectStream
+    from fantasy.options import ProviderData
+    from fantasy.provider import Provider, get_provider, language_model, register_provider
+    from fantasy.response import Response
+    from fantasy.retry import RetryPolicy
+    from fantasy.stop import (
+        finish_reason_is,
+        has_content,
+        has_tool_call,
+        step_count_is,
+        token_budget_exceeded,
+    )
+    from fantasy.stream import StreamPart
+    from fantasy.tools import FunctionTool, ProviderDefinedTool, SpecificToolChoice, ToolChoice
+    from fantasy.usage import CallWarning, FinishReason, Usage
+
+_EXPORTS: dict[str, str] = {
+    "stream": "fantasy.stream:",
+    # agent
+    "Agent": "fantasy.agent",
+    "AgentResult": "fantasy.agent",
+    "AgentStream": "fantasy.agent",
+    "PrepareStepContext": "fantasy.agent",
+    "PrepareStepResult": "fantasy.agent",
+    "StepResult": "fantasy.agent",
+    "AgentTool": "fantasy.agent_tools",
+    "ExecutableProviderTool": "fantasy.agent_tools",
+    "ToolContext": "fantasy.agent_tools",
+    "ToolResponse": "fantasy.agent_tools",
+    "tool": "fantasy.agent_tools",
+    "RetryPolicy": "fantasy.retry",
+    "finish_reason_is": "fantasy.stop",
+    "has_content": "fantasy.stop",
+    "has_tool_call": "fantasy.stop",
+    "step_count_is": "fantasy.stop",
+    "token_budget_exceeded": "fantasy.stop",
+    # content
+    "Content": "fantasy.content",
+    "FileContent": "fantasy.content",
+    "ReasoningContent": "fantasy.content",
+    "SourceContent": "fantasy.content",
+    "TextContent": "fantasy.content",
+    "ToolCallContent": "fantasy.content",
+    "ToolResultContent": "fantasy.content",
+    # errors
+    "AuthenticationError": "fantasy.errors",
+    "ContextTooLargeError": "fantasy.errors",
+    "FantasyError": "fantasy.errors",
+    "IncompleteStreamError": "fantasy.errors",
+    "InvalidArgumentError": "fantasy.errors",
+    "InvalidResponseError": "fantasy.errors",
+    "NoObjectGeneratedError": "fantasy.errors",
+    "ProviderError": "fantasy.errors",
+    "RateLimitError": "fantasy.errors",
+    "RetryError": "fantasy.errors",
+    "StreamIdleTimeoutError": "fantasy.errors",
+    "ToolExecutionError": "fantasy.errors",
+    # messages
+    "ErrorOutput": "fantasy.messages",
+    "FilePart": "fantasy.messages",
+    "MediaOutput": "fantasy.messages",
+    "Message": "fantasy.messages",
+    "ReasoningPart": "fantasy.messages",
+    "TextOutput": "fantasy.messages",
+    "TextPart": "fantasy.messages",
+    "ToolCallPart": "fantasy.messages",
+    "ToolResultPart": "fantasy.messages",
+    "assistant_message": "fantasy.messages",
+    "system_message": "fantasy.messages",
+    "tool_message": "fantasy.messages",
+    "user_message": "fantasy.messages",
+    # model, objects, providers
+    "BaseLanguageModel": "fantasy.model",
+    "Call": "fantasy.model",
+    "LanguageModel": "fantasy.model",
+    "ResponseFormat": "fantasy.model",
+    "ObjectCall": "fantasy.object",
+    "ObjectResponse": "fantasy.object",
+    "ObjectStream": "fantasy.object",
+    "ProviderData": "fantasy.options",
+    "Provider": "fantasy.provider",
+    "get_provider": "fantasy.provider",
+    "language_model": "fantasy.provider",
+    "register_provider": "fantasy.provider",
+    "Response": "fantasy.response",
+    "StreamPart": "fantasy.stream",
+    "FunctionTool": "fantasy.tools",
+    "ProviderDefinedTool": "fantasy.tools",
+    "SpecificToolChoice": "fantasy.tools",
+    "ToolChoice": "fantasy.tools",
+    "CallWarning": "fantasy.usage",
+    "FinishReason": "fantasy.usage",
+    "Usage": "fantasy.usage",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'fantasy' has no attribute {name!r}")
+    if target.endswith(":"):
+        value: Any = importlib.import_module(target[:-1])
+    else:
+        value = getattr(importlib.import_module(target), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,101 @@
+"""The one bridge from sync callers to the async core.
+
+Every sync entry point runs its coroutine on a private event loop in a daemon thread.
+A stream is consumed by **one** long-lived task on that loop, which feeds a queue the
+caller's thread reads; a semaphore bounds how far the producer runs ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import AsyncIterable, Coroutine, Iterator
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+__all__ = ["iter_sync", "run_sync"]
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _get_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="fantasy-sync-loop", daemon=True
+            )
+            thread.start()
+            _loop = loop
+        return _loop
+
+
+def _wait(future: Future[T]) -> T:
+    try:
+        return future.result()
+    except BaseException:
+        future.cancel()
+        raise
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on the private loop and return its result."""
+    return _wait(asyncio.run_coroutine_threadsafe(coro, _get_loop()))
+
+
+_DONE = object()
+
+
+class _Failure:
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def iter_sync(source: AsyncIterable[T], max_ahead: int = 64) -> Iterator[T]:
+    """Iterate an async iterable from sync code.
+
+    Closing the returned iterator early cancels the producing task.
+    """
+    loop = _get_loop()
+    items: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    started = threading.Event()
+    holder: dict[str, asyncio.Semaphore] = {}
+
+    async def pump() -> None:
+        room = asyncio.Semaphore(max_ahead)
+        holder["room"] = room
+        started.set()
+        try:
+            async for item in source:
+                await room.acquire()
+                items.put(item)
+        except asyncio.CancelledError:
+            items.put(_DONE)
+            raise
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer thread
+            items.put(_Failure(error))
+        else:
+            items.put(_DONE)
+
+    future = asyncio.run_coroutine_threadsafe(pump(), loop)
+    started.wait()
+    room = holder["room"]
+    try:
+        while True:
+            item = items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            loop.call_soon_threadsafe(room.release)
+            yield item
+    finally:
+        if not future.done():
+            future.cancel()

@@ -1,0 +1,294 @@
+"""Typed errors raised by fantasy.
+
+Every error derives from :class:`FantasyError` and keeps its cause in ``__cause__``::
+
+    FantasyError
+    ├── ProviderError            provider, status_code, url, response_headers,
+    │   │                        response_body (secrets redacted), is_retryable
+    │   ├── AuthenticationError  401 / 403
+    │   ├── RateLimitError       429 (retry_after seconds when the provider says it)
+    │   ├── ContextTooLargeError prompt over the context window (used / max tokens)
+    │   ├── InvalidResponseError malformed provider JSON or event (raw kept)
+    │   ├── IncompleteStreamError stream closed without a finish signal (retryable)
+    │   └── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
+    ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
+    ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
+    ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
+    └── RetryError               every attempt failed: errors (list); __cause__ = the last one
+
+Retryability is decided here (``is_retryable``) and applied by :mod:`fantasy.retry`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fantasy.usage import FinishReason, Usage
+
+__all__ = [
+    "AuthenticationError",
+    "ContextTooLargeError",
+    "FantasyError",
+    "IncompleteStreamError",
+    "InvalidArgumentError",
+    "InvalidResponseError",
+    "NoObjectGeneratedError",
+    "ProviderError",
+    "RateLimitError",
+    "RetryError",
+    "StreamIdleTimeoutError",
+    "ToolExecutionError",
+    "is_retryable",
+    "redact",
+]
+
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+
+_SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "x-goog-api-key",
+        "cookie",
+        "set-cookie",
+        "x-amz-security-token",
+    }
+)
+_SECRET_PATTERNS = (
+    re.compile(r"(sk-[A-Za-z0-9_\-]{6})[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"((?:api[_-]?key|key|token|access_token)=)[^&\s\"']+", re.IGNORECASE),
+    re.compile(r"(Bearer )[A-Za-z0-9._\-~+/=]{8,}", re.IGNORECASE),
+    re.compile(r"(AIza)[A-Za-z0-9_\-]{20,}"),
+)
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Remove API keys and bearer tokens from ``text``.
+
+    Known secret values are replaced exactly; well-known key shapes are masked too.
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[REDACTED]")
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1[REDACTED]", text)
+    return text
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Copy ``headers`` with secret-bearing values replaced."""
+    return {
+        key: ("[REDACTED]" if key.lower() in _SECRET_HEADERS else value)
+        for key, value in headers.items()
+    }
+
+
+class FantasyError(Exception):
+    """Base class of every error raised by fantasy."""
+
+
+class ProviderError(FantasyError):
+    """A provider answered with an error, or its answer could not be used.
+
+    Attributes:
+        provider: Provider name (``"openai"``, ``"anthropic"``, ...).
+        status_code: HTTP status, or ``None`` for transport and in-band stream errors.
+        url: The request URL (secrets redacted).
+        response_headers: Response headers (secrets redacted).
+        response_body: Response body text (secrets redacted).
+        code: The provider's own error code or type, when it sends one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status_code: int | None = None,
+        url: str = "",
+        response_headers: Mapping[str, str] | None = None,
+        response_body: str = "",
+        code: str = "",
+        retryable: bool | None = None,
+    ) -> None:
+        super().__init__(redact(message))
+        self.message = redact(message)
+        self.provider = provider
+        self.status_code = status_code
+        self.url = redact(url)
+        self.response_headers = redact_headers(response_headers or {})
+        self.response_body = redact(response_body)
+        self.code = code
+        self._retryable = retryable
+
+    @property
+    def is_retryable(self) -> bool:
+        """Whether sending the same request again may succeed."""
+        if self._retryable is not None:
+            return self._retryable
+        return self.status_code in RETRYABLE_STATUS or (
+            self.status_code is not None and self.status_code >= 500
+        )
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.provider:
+            parts.insert(0, f"[{self.provider}]")
+        if self.status_code is not None:
+            parts.append(f"(status {self.status_code})")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(provider={self.provider!r}, "
+            f"status_code={self.status_code!r}, message={self.message!r})"
+        )
+
+
+class AuthenticationError(ProviderError):
+    """The provider rejected the credentials (401) or the permission (403)."""
+
+
+class RateLimitError(ProviderError):
+    """The provider throttled the request (429).
+
+    Attributes:
+        retry_after: Seconds the provider asked to wait, when it said so.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ContextTooLargeError(ProviderError):
+    """The prompt does not fit the model's context window.
+
+    Attributes:
+        used_tokens: Prompt tokens, when the provider says them.
+        max_tokens: The model's limit, when the provider says it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        used_tokens: int | None = None,
+        max_tokens: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("retryable", False)
+        super().__init__(message, **kwargs)
+        self.used_tokens = used_tokens
+        self.max_tokens = max_tokens
+
+
+class InvalidResponseError(ProviderError):
+    """The provider sent JSON or an event that could not be decoded.
+
+    Attributes:
+        raw: The offending payload, kept for debugging.
+    """
+
+    def __init__(self, message: str, *, raw: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("retryable", False)
+        super().__init__(message, **kwargs)
+        self.raw = redact(raw)
+
+
+class IncompleteStreamError(ProviderError):
+    """The stream closed before the provider's finish signal. Retryable."""
+
+    def __init__(self, message: str = "stream ended before a finish signal", **kwargs: Any):
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class StreamIdleTimeoutError(ProviderError):
+    """No stream data arrived within the idle timeout. Retryable."""
+
+    def __init__(self, message: str = "stream stalled: idle timeout exceeded", **kwargs: Any):
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class InvalidArgumentError(FantasyError, ValueError):
+    """The caller passed a bad argument, option or setting.
+
+    Attributes:
+        argument: Name of the offending argument.
+    """
+
+    def __init__(self, message: str, *, argument: str = "") -> None:
+        super().__init__(f"{argument}: {message}" if argument else message)
+        self.argument = argument
+
+
+class ToolExecutionError(FantasyError):
+    """Raised by a tool to abort the whole run (other exceptions go back to the model).
+
+    Attributes:
+        tool_name: The tool that aborted, filled in by the agent.
+        tool_call_id: The call that aborted, filled in by the agent.
+    """
+
+    def __init__(self, message: str, *, tool_name: str = "", tool_call_id: str = "") -> None:
+        super().__init__(message)
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+
+
+class NoObjectGeneratedError(FantasyError):
+    """The model's answer could not be turned into the requested object.
+
+    Attributes:
+        raw_text: The text (or tool input) the model produced.
+        parse_error: Why JSON parsing failed, if it did.
+        validation_error: Why schema validation failed, if it did.
+        usage: Token usage of the call.
+        finish_reason: The call's finish reason.
+    """
+
+    def __init__(
+        self,
+        message: str = "no object generated",
+        *,
+        raw_text: str = "",
+        parse_error: str = "",
+        validation_error: str = "",
+        usage: Usage | None = None,
+        finish_reason: FinishReason | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.raw_text = raw_text
+        self.parse_error = parse_error
+        self.validation_error = validation_error
+        self.usage = usage
+        self.finish_reason = finish_reason
+
+
+class RetryError(FantasyError):
+    """Every attempt failed; ``errors`` holds each attempt's error in order."""
+
+    def __init__(self, errors: list[BaseException]) -> None:
+        last = errors[-1] if errors else None
+        super().__init__(f"failed after {len(errors)} attempts: {last}")
+        self.errors = errors
+        self.__cause__ = last
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether ``error`` is transient: retryable provider errors and transport failures."""
+    if isinstance(error, ProviderError):
+        return error.is_retryable
+    # httpx transport errors (connect, read, write, pool, protocol); checked by name so
+    # that this module imports nothing.
+    for cls in type(error).__mro__:
+        if cls.__module__.startswith("httpx") and cls.__name__ == "TransportError":
+            return True
+    return False

@@ -1,0 +1,101 @@
+"""The provider protocol and the registry of provider names.
+
+Providers are referenced by strings (``"module:Class"``) so that ``import fantasy``
+loads none of them: :func:`get_provider` imports a provider module on first use, and
+:func:`language_model` resolves ``"provider:model"`` strings such as
+``"openai:gpt-4o"`` or ``"anthropic:claude-sonnet-4-20250514"``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from typing import Any, Protocol, runtime_checkable
+
+from fantasy.errors import InvalidArgumentError
+from fantasy.model import LanguageModel
+
+__all__ = [
+    "PROVIDERS",
+    "Provider",
+    "get_provider",
+    "language_model",
+    "provider_from_env",
+    "register_provider",
+]
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """Builds language models of one provider from shared settings (key, URL, client)."""
+
+    @property
+    def name(self) -> str:
+        """Provider name, e.g. ``"openai"``."""
+        ...
+
+    def language_model(self, model_id: str) -> LanguageModel:
+        """The model ``model_id`` of this provider."""
+        ...
+
+
+PROVIDERS: dict[str, str] = {
+    "openai": "fantasy.providers.openai:OpenAIProvider",
+    "azure": "fantasy.providers.azure:AzureProvider",
+    "openaicompat": "fantasy.providers.openaicompat:OpenAICompatProvider",
+    "anthropic": "fantasy.providers.anthropic:AnthropicProvider",
+    "anthropic-vertex": "fantasy.providers.anthropic:AnthropicVertexProvider",
+    "bedrock": "fantasy.providers.bedrock:BedrockProvider",
+    "google": "fantasy.providers.google:GoogleProvider",
+    "google-vertex": "fantasy.providers.google:GoogleVertexProvider",
+    "openrouter": "fantasy.providers.openrouter:OpenRouterProvider",
+    "vercel": "fantasy.providers.vercel:VercelProvider",
+    "test": "fantasy.testing.models:TestProvider",
+}
+"""Provider name → ``"module:factory"``. Extend with :func:`register_provider`."""
+
+# Environment variables that select a provider for the CLI, in order of preference,
+# with a default model for each.
+ENV_PROVIDERS: tuple[tuple[str, str, str], ...] = (
+    ("OPENAI_API_KEY", "openai", "gpt-4o-mini"),
+    ("ANTHROPIC_API_KEY", "anthropic", "claude-sonnet-4-20250514"),
+    ("GEMINI_API_KEY", "google", "gemini-2.5-flash"),
+    ("GOOGLE_API_KEY", "google", "gemini-2.5-flash"),
+    ("OPENROUTER_API_KEY", "openrouter", "openai/gpt-4o-mini"),
+)
+
+
+def register_provider(name: str, target: str) -> None:
+    """Register ``name`` → ``"module:factory"`` (a class or a function)."""
+    if ":" not in target:
+        raise InvalidArgumentError("target must look like 'package.module:Factory'")
+    PROVIDERS[name] = target
+
+
+def get_provider(name: str, **settings: Any) -> Provider:
+    """Build provider ``name`` with ``settings``, importing its module now."""
+    target = PROVIDERS.get(name)
+    if target is None:
+        known = ", ".join(sorted(PROVIDERS))
+        raise InvalidArgumentError(f"unknown provider {name!r} (known: {known})")
+    module_name, _, attribute = target.partition(":")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    provider: Provider = factory(**settings)
+    return provider
+
+
+def language_model(spec: str, **settings: Any) -> LanguageModel:
+    """Resolve ``"provider:model"`` into a model, e.g. ``language_model("openai:gpt-4o")``."""
+    name, sep, model_id = spec.partition(":")
+    if not sep or not model_id:
+        raise InvalidArgumentError(f"expected 'provider:model', got {spec!r}")
+    return get_provider(name, **settings).language_model(model_id)
+
+
+def provider_from_env(environ: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """The first ``(provider, default model)`` whose API key variable is set."""
+    env = os.environ if environ is None else environ
+    for variable, provider, model in ENV_PROVIDERS:
+        if env.get(variable):
+            return provider, model
+    return None

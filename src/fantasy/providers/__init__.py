@@ -1,0 +1,1 @@
+"""Provider packages; each loads on first use."""

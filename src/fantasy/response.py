@@ -1,0 +1,98 @@
+"""The result of one non-streaming (or fully accumulated) model call."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fantasy import _serde
+from fantasy._serde import meta
+from fantasy.content import (
+    Content,
+    ReasoningContent,
+    SourceContent,
+    ToolCallContent,
+    ToolResultContent,
+    first_text,
+    reasoning_text,
+    tool_calls_of,
+)
+from fantasy.usage import CallWarning, FinishReason, Usage
+
+__all__ = ["Response", "ResponseInfo"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseInfo:
+    """What the provider said about its response: id, served model, HTTP headers."""
+
+    id: str = ""
+    model_id: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response:
+    """Content, finish reason, usage and warnings of one model call."""
+
+    content: tuple[Content, ...] = field(default=(), metadata=meta("content"))
+    finish_reason: FinishReason = FinishReason.UNKNOWN
+    raw_finish_reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+    warnings: tuple[CallWarning, ...] = ()
+    provider_metadata: Mapping[str, Any] = field(default_factory=dict, metadata=meta("provider"))
+    info: ResponseInfo = field(default_factory=ResponseInfo)
+
+    @property
+    def text(self) -> str:
+        """The first text item (Fantasy's ``Content.Text()``)."""
+        return first_text(self.content)
+
+    @property
+    def reasoning(self) -> str:
+        """All reasoning text."""
+        return reasoning_text(self.content)
+
+    @property
+    def tool_calls(self) -> list[ToolCallContent]:
+        """The tool calls, in order."""
+        return tool_calls_of(self.content)
+
+    @property
+    def reasoning_items(self) -> list[ReasoningContent]:
+        """The reasoning items, in order."""
+        return [c for c in self.content if isinstance(c, ReasoningContent)]
+
+    @property
+    def sources(self) -> list[SourceContent]:
+        """The citations, in order."""
+        return [c for c in self.content if isinstance(c, SourceContent)]
+
+    @property
+    def tool_results(self) -> list[ToolResultContent]:
+        """The (provider-executed) tool results, in order."""
+        return [c for c in self.content if isinstance(c, ToolResultContent)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialize to JSON-ready data."""
+        data = _serde.encode(self)
+        data["usage"] = self.usage.to_dict()
+        data["warnings"] = [w.to_dict() for w in self.warnings]
+        data["info"] = {
+            "id": self.info.id,
+            "model_id": self.info.model_id,
+            "headers": dict(self.info.headers),
+        }
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Response:
+        """Inverse of :meth:`to_dict`."""
+        body = dict(data)
+        usage = Usage.from_dict(body.pop("usage", {}))
+        warnings = tuple(CallWarning.from_dict(w) for w in body.pop("warnings", []))
+        info = ResponseInfo(**body.pop("info", {}))
+        fields = _serde.decode_fields(cls, body)
+        fields["finish_reason"] = FinishReason(fields.get("finish_reason", "unknown"))
+        return cls(usage=usage, warnings=warnings, info=info, **fields)

@@ -1,0 +1,218 @@
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from fantasy._http import HTTPClient, error_from_response, parse_retry_after
+from fantasy.errors import (
+    AuthenticationError,
+    ContextTooLargeError,
+    InvalidResponseError,
+    ProviderError,
+    RateLimitError,
+    StreamIdleTimeoutError,
+    is_retryable,
+    redact,
+)
+
+SECRET = "sk-test-1234567890abcdefghij"
+
+
+def client_for(handler: httpx.MockTransport, **kwargs: object) -> HTTPClient:
+    return HTTPClient(
+        provider="unit",
+        headers={"Authorization": f"Bearer {SECRET}"},
+        transport=handler,
+        secrets=(SECRET,),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls", "retryable"),
+    [
+        (
+            401,
+            {"error": {"message": "bad key", "type": "invalid_request_error"}},
+            AuthenticationError,
+            False,
+        ),
+        (403, {"error": {"message": "forbidden"}}, AuthenticationError, False),
+        (429, {"error": {"message": "slow down"}}, RateLimitError, True),
+        (500, {"error": {"message": "oops"}}, ProviderError, True),
+        (
+            529,
+            {"type": "error", "error": {"type": "overloaded_error", "message": "busy"}},
+            ProviderError,
+            True,
+        ),
+        (408, {"message": "timeout"}, ProviderError, True),
+        (409, {"message": "conflict"}, ProviderError, True),
+        (404, {"error": {"message": "no such model"}}, ProviderError, False),
+        (
+            400,
+            {
+                "error": {
+                    "message": "This model's maximum context length is 128000 tokens. "
+                    "However, your messages resulted in 130000 tokens.",
+                    "code": "context_length_exceeded",
+                }
+            },
+            ContextTooLargeError,
+            False,
+        ),
+    ],
+)
+def test_status_mapping(status: int, body: object, cls: type, retryable: bool) -> None:
+    error = error_from_response(
+        provider="p",
+        status_code=status,
+        url="https://x/y",
+        headers={"retry-after": "3"},
+        body=json.dumps(body),
+    )
+    assert type(error) is cls
+    assert error.is_retryable is retryable
+    assert is_retryable(error) is retryable
+    if isinstance(error, RateLimitError):
+        assert error.retry_after == 3.0
+    if isinstance(error, ContextTooLargeError):
+        assert (error.used_tokens, error.max_tokens) == (130000, 128000)
+
+
+def test_anthropic_context_message() -> None:
+    error = error_from_response(
+        provider="anthropic",
+        status_code=400,
+        url="u",
+        headers={},
+        body=json.dumps(
+            {
+                "type": "error",
+                "error": {
+                    "type": "invalid_request_error",
+                    "message": "prompt is too long: 210000 tokens > 200000 maximum",
+                },
+            }
+        ),
+    )
+    assert isinstance(error, ContextTooLargeError)
+    assert error.used_tokens == 210000
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after({"retry-after-ms": "1500"}) == 1.5
+    assert parse_retry_after({"Retry-After": "7"}) == 7.0
+    assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:10 GMT"}, now=1445412480) == 10
+    assert parse_retry_after({"retry-after": "soon"}) is None
+    assert parse_retry_after({}) is None
+
+
+def test_secrets_never_in_errors() -> None:
+    error = error_from_response(
+        provider="p",
+        status_code=401,
+        url=f"https://x/?key={SECRET}",
+        headers={"x-api-key": SECRET},
+        body=json.dumps({"error": {"message": f"bad {SECRET}"}}),
+        secrets=(SECRET,),
+    )
+    for text in (
+        str(error),
+        repr(error),
+        error.url,
+        error.response_body,
+        json.dumps(error.response_headers),
+    ):
+        assert SECRET not in text
+    assert "AIzaSyA" not in redact("key AIzaSyA1234567890123456789012345")
+
+
+@pytest.mark.anyio
+async def test_post_json_sends_headers_and_decodes() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    client = client_for(httpx.MockTransport(handler))
+    data, _ = await client.post_json("https://api.test/v1/x", {"a": "é"}, headers={"X-Extra": "1"})
+    assert data == {"ok": True}
+    request = seen[0]
+    assert request.headers["user-agent"].startswith("fantasy-python/")
+    assert request.headers["x-extra"] == "1"
+    assert json.loads(request.content) == {"a": "é"}
+    assert SECRET not in repr(client)
+
+
+@pytest.mark.anyio
+async def test_invalid_json_is_typed() -> None:
+    client = client_for(httpx.MockTransport(lambda r: httpx.Response(200, text="{nope")))
+    with pytest.raises(InvalidResponseError) as info:
+        await client.post_json("https://api.test/x", {})
+    assert info.value.raw == "{nope"
+
+
+@pytest.mark.anyio
+async def test_transport_errors_are_retryable() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    client = client_for(httpx.MockTransport(handler))
+    with pytest.raises(ProviderError) as info:
+        await client.post_json("https://api.test/x", {})
+    assert info.value.is_retryable
+
+
+@pytest.mark.anyio
+async def test_sse_stream_and_comments() -> None:
+    body = (
+        b': OPENROUTER PROCESSING\n\ndata: {"a":1}\r\n\r\nevent: ping\ndata: x\n\ndata: [DONE]\n\n'
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
+
+    client = client_for(httpx.MockTransport(handler))
+    events = [e async for e in client.stream_sse("https://api.test/s", {"stream": True})]
+    assert events == [("message", '{"a":1}'), ("ping", "x"), ("message", "[DONE]")]
+
+
+@pytest.mark.anyio
+async def test_stream_error_status_is_typed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            429, json={"error": {"message": "later"}}, headers={"retry-after-ms": "250"}
+        )
+
+    client = client_for(httpx.MockTransport(handler))
+    with pytest.raises(RateLimitError) as info:
+        async for _ in client.stream_sse("https://api.test/s", {}):
+            pass
+    assert info.value.retry_after == 0.25
+
+
+class StallingStream(httpx.AsyncByteStream):
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b"data: {}\n\n"
+        await asyncio.sleep(30)
+        yield b"data: never\n\n"
+
+
+@pytest.mark.anyio
+async def test_stalled_stream_fails_with_retryable_idle_timeout() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, stream=StallingStream(), headers={"content-type": "text/event-stream"}
+        )
+
+    client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.05)
+    received = []
+    with pytest.raises(StreamIdleTimeoutError) as info:
+        async for event in client.stream_sse("https://api.test/s", {}):
+            received.append(event)
+    assert received == [("message", "{}")]
+    assert info.value.is_retryable
