@@ -72,7 +72,7 @@ def register_provider(name: str, target: str) -> None:
     PROVIDERS[name] = target
 
 
-def get_provider(name: str, **settings: Any) -> Provider:
+def get_provider(name: str, /, **settings: Any) -> Provider:
     """Build provider ``name`` with ``settings``, importing its module now."""
     target = PROVIDERS.get(name)
     if target is None:

@@ -1,0 +1,140 @@
+"""Azure OpenAI: the Chat Completions dialect on an Azure resource (``/openai/v1``).
+
+Example::
+
+    from fantasy.providers.azure import AzureProvider
+
+    provider = AzureProvider(base_url="https://my-resource.openai.azure.com")
+    model = provider.language_model("gpt-5-mini")  # key from AZURE_OPENAI_API_KEY
+
+The key goes in the ``api-key`` header. Call options use the ``"openai"`` namespace
+(:class:`~fantasy.providers.openai.OpenAIOptions`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy.errors import InvalidArgumentError
+from fantasy.providers.openai._errors import parse_error
+from fantasy.providers.openai.chat import ChatHooks, ChatModel
+
+__all__ = ["AzureProvider", "normalize_base_url"]
+
+_API_PATH = "/openai/v1"
+
+
+def normalize_base_url(base_url: str) -> str:
+    """The ``.../openai/v1`` API root of an Azure resource.
+
+    Accepts a resource URL (``https://x.openai.azure.com``), an already normalised URL
+    (``https://x.openai.azure.com/openai/v1``), a host without scheme or a bare
+    resource name (``x`` → ``https://x.openai.azure.com/openai/v1``). A URL with another
+    path is kept as given.
+    """
+    url = base_url.strip().rstrip("/")
+    if not url:
+        raise InvalidArgumentError("Azure base URL is empty", argument="base_url")
+    if "://" not in url:
+        url = f"https://{url}" if "." in url else f"https://{url}.openai.azure.com"
+    parts = urlsplit(url)
+    if not parts.netloc:
+        raise InvalidArgumentError(f"invalid Azure base URL {base_url!r}", argument="base_url")
+    path = parts.path.rstrip("/")
+    if path in ("", "/openai"):
+        path = _API_PATH
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+class AzureProvider:
+    """Builds Azure OpenAI models.
+
+    Args:
+        base_url: Resource URL or name (default: ``AZURE_OPENAI_ENDPOINT``), normalised
+            by :func:`normalize_base_url`.
+        api_key: API key sent as ``api-key`` (default: ``AZURE_OPENAI_API_KEY``).
+        api_version: Adds ``?api-version=`` to every request when given.
+        headers: Extra headers on every request.
+        http_client: An ``httpx.AsyncClient`` to send requests with (caller owns it).
+        transport: An httpx transport for a client fantasy creates.
+        timeout: Request timeout in seconds.
+        stream_idle_timeout: Seconds without stream data before a stream fails.
+        name: Provider name reported by models and errors.
+        use_responses_api: Serve models through the Responses API (not implemented
+            yet: :meth:`language_model` raises InvalidArgumentError).
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        api_version: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        name: str = "azure",
+        use_responses_api: bool = False,
+    ) -> None:
+        url = base_url or os.environ.get("AZURE_OPENAI_ENDPOINT", "")
+        if not url:
+            raise InvalidArgumentError(
+                "no Azure base URL: pass base_url= or set AZURE_OPENAI_ENDPOINT",
+                argument="base_url",
+            )
+        key = api_key if api_key is not None else os.environ.get("AZURE_OPENAI_API_KEY", "")
+        if not key:
+            raise InvalidArgumentError(
+                "no Azure API key: pass api_key= or set AZURE_OPENAI_API_KEY", argument="api_key"
+            )
+        self._name = name
+        self._base_url = normalize_base_url(url)
+        self._query = f"?{urlencode({'api-version': api_version})}" if api_version else ""
+        self._use_responses_api = use_responses_api
+        self._client = HTTPClient(
+            provider=name,
+            headers={"api-key": key, **(headers or {})},
+            http_client=http_client,
+            transport=transport,
+            timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
+            secrets=(key,),
+            error_parser=parse_error,
+        )
+
+    @property
+    def name(self) -> str:
+        """Provider name."""
+        return self._name
+
+    @property
+    def base_url(self) -> str:
+        """The normalised API root URL."""
+        return self._base_url
+
+    def __repr__(self) -> str:
+        return f"AzureProvider(name={self._name!r}, base_url={self._base_url!r})"
+
+    def language_model(self, model_id: str) -> ChatModel:
+        """The Chat Completions model (deployment) ``model_id``.
+
+        Raises:
+            InvalidArgumentError: the provider was built with ``use_responses_api=True``
+                (not implemented yet).
+        """
+        if self._use_responses_api:
+            raise InvalidArgumentError("not implemented yet", argument="use_responses_api")
+        return ChatModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            url=f"{self._base_url}/chat/completions{self._query}",
+            hooks=ChatHooks(),
+        )

@@ -1,0 +1,183 @@
+"""Extension points of the Chat Completions dialect.
+
+The converter (:mod:`.convert`) and decoders (:mod:`.decode`) are written once; a
+variant (Azure, OpenAI-compatible servers, OpenRouter, Vercel) subclasses
+:class:`ChatHooks` and overrides the few methods where it differs, **adding**
+behaviour around the shared dialect instead of copying it. Each method is small and
+documented with when it runs and what it may change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from fantasy.options import get_provider_data
+from fantasy.providers.openai.chat import convert
+from fantasy.providers.openai.options import OpenAIChatMetadata, OpenAIOptions
+from fantasy.usage import CallWarning, FinishReason, Usage
+
+if TYPE_CHECKING:
+    from fantasy.content import Content
+    from fantasy.messages import Message, ToolCallPart
+    from fantasy.model import Call
+    from fantasy.providers.openai._wire import WireToolCall
+    from fantasy.providers.openai.chat.decode import StreamState
+    from fantasy.stream import StreamPart
+
+__all__ = ["ChatHooks", "usage_from_openai"]
+
+_FINISH_REASONS = {
+    "stop": FinishReason.STOP,
+    "length": FinishReason.LENGTH,
+    "max_tokens": FinishReason.LENGTH,
+    "content_filter": FinishReason.CONTENT_FILTER,
+    "tool_calls": FinishReason.TOOL_CALLS,
+    "function_call": FinishReason.TOOL_CALLS,
+    "error": FinishReason.ERROR,
+}
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def usage_from_openai(raw: Mapping[str, Any]) -> Usage:
+    """Usage from an OpenAI-style ``usage`` object.
+
+    ``prompt_tokens`` already include cached tokens (``prompt_tokens_details.cached_tokens``).
+    ``completion_tokens`` include reasoning tokens at OpenAI; servers that count
+    reasoning outside them (their ``total_tokens`` is prompt + completion + reasoning)
+    get the reasoning tokens added so that ``output_tokens`` always includes reasoning.
+    """
+    prompt = _int(raw.get("prompt_tokens"))
+    completion = _int(raw.get("completion_tokens"))
+    total = _int(raw.get("total_tokens"))
+    prompt_details = raw.get("prompt_tokens_details")
+    completion_details = raw.get("completion_tokens_details")
+    cached = _int(prompt_details.get("cached_tokens")) if isinstance(prompt_details, Mapping) else 0
+    reasoning = (
+        _int(completion_details.get("reasoning_tokens"))
+        if isinstance(completion_details, Mapping)
+        else 0
+    )
+    if reasoning and total == prompt + completion + reasoning:
+        completion += reasoning
+    return Usage.of(
+        input_tokens=prompt,
+        output_tokens=completion,
+        total_tokens=total or None,
+        reasoning_tokens=reasoning,
+        cache_read_tokens=cached,
+    )
+
+
+class ChatHooks:
+    """Overridable behaviour of the Chat Completions dialect (the defaults are OpenAI's).
+
+    Attributes:
+        options_key: The ``provider_options`` namespace read for call options.
+        metadata_key: The ``provider_metadata`` key responses are reported under.
+    """
+
+    options_key: str = "openai"
+    metadata_key: str = "openai"
+
+    def is_reasoning_model(self, model_id: str) -> bool:
+        """Whether ``model_id`` is a reasoning model.
+
+        Reasoning models get ``max_completion_tokens`` instead of ``max_tokens`` and
+        lose sampling settings (temperature, top_p, penalties, logprobs, logit_bias)
+        with a warning each.
+        """
+        return convert.is_reasoning_model(model_id)
+
+    def prepare_body(self, body: dict[str, Any], call: Call) -> list[CallWarning]:
+        """Add provider options to the finished ``body`` (mutate it); return warnings.
+
+        Runs last in :func:`~.convert.build_body`, after messages, tools, response
+        format and the stream flags. The default reads :class:`OpenAIOptions` from
+        ``call.provider_options[self.options_key]``.
+        """
+        options = get_provider_data(call.provider_options, self.options_key, OpenAIOptions)
+        if options is None:
+            return []
+        reasoning = self.is_reasoning_model(str(body.get("model", "")))
+        return convert.apply_openai_options(body, options, reasoning=reasoning)
+
+    def message_extras(self, message: Message, converted: dict[str, Any]) -> None:
+        """Add keys to one converted message (mutate ``converted``).
+
+        Runs for every wire message built from ``message`` (a tool message yields one
+        per result). Use it for replayed reasoning (``reasoning_content``,
+        ``reasoning_details``) or message-level ``cache_control``. A message left with
+        only its ``role`` is dropped afterwards. The default does nothing.
+        """
+
+    def tool_call_extras(
+        self, part: ToolCallPart, converted: WireToolCall, message: Message
+    ) -> None:
+        """Add keys to one replayed ``tool_calls`` entry (mutate ``converted``).
+
+        ``message`` is the assistant message holding ``part``. The default does nothing.
+        """
+
+    def response_extras(
+        self, choice: Mapping[str, Any], message: Mapping[str, Any]
+    ) -> list[Content]:
+        """Extra content read from a whole response's choice, placed **before** the text.
+
+        Use it for reasoning fields. The default returns nothing (OpenAI sends none).
+        """
+        return []
+
+    def stream_extras(self, delta: Mapping[str, Any], state: StreamState) -> list[StreamPart]:
+        """Extra parts from one stream delta, emitted before its text and tool calls.
+
+        Runs once per choice delta, and with an empty ``delta`` for chunks without
+        choices (``state.chunk`` holds the whole chunk). Open blocks through
+        ``state.reasoning_delta(...)`` / ``state.text_delta(...)`` so that blocks stay
+        well formed. The default returns nothing.
+        """
+        return []
+
+    def usage(self, raw: Mapping[str, Any]) -> Usage:
+        """Token usage from a ``usage`` object (``{}`` when the provider sent none)."""
+        return usage_from_openai(raw)
+
+    def map_finish_reason(self, raw: str) -> FinishReason:
+        """Map a raw ``finish_reason``; unknown non-empty values become ``other``.
+
+        Tool calls in the answer turn ``stop``/``other``/``unknown`` into ``tool-calls``
+        afterwards (see :func:`~.decode.final_finish_reason`).
+        """
+        if not raw:
+            return FinishReason.UNKNOWN
+        return _FINISH_REASONS.get(raw, FinishReason.OTHER)
+
+    def response_metadata(
+        self, response: Mapping[str, Any], choice: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Provider metadata of a whole response (logprobs, prediction token counts)."""
+        logprobs = choice.get("logprobs")
+        content = logprobs.get("content") if isinstance(logprobs, Mapping) else None
+        usage = response.get("usage")
+        return self._metadata(content, usage if isinstance(usage, Mapping) else {})
+
+    def stream_metadata(self, state: StreamState) -> dict[str, Any]:
+        """Provider metadata of a streamed response, for its ``Finish`` part."""
+        return self._metadata(state.logprobs, state.raw_usage)
+
+    def _metadata(self, logprobs: Any, usage: Mapping[str, Any]) -> dict[str, Any]:
+        details = usage.get("completion_tokens_details")
+        details = details if isinstance(details, Mapping) else {}
+        accepted = _int(details.get("accepted_prediction_tokens"))
+        rejected = _int(details.get("rejected_prediction_tokens"))
+        if not logprobs and not accepted and not rejected:
+            return {}
+        metadata = OpenAIChatMetadata(
+            logprobs=list(logprobs) if logprobs else None,
+            accepted_prediction_tokens=accepted or None,
+            rejected_prediction_tokens=rejected or None,
+        )
+        return {self.metadata_key: metadata}
