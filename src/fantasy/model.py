@@ -21,7 +21,7 @@ from fantasy.stream import StreamAccumulator, StreamPart
 from fantasy.tools import Tool, ToolChoice
 
 if TYPE_CHECKING:
-    from fantasy.object import ObjectCall, ObjectResponse, ObjectStream
+    from fantasy.object import ObjectCall, ObjectResponse, ObjectStream, SyncObjectStream
 
 __all__ = [
     "BaseLanguageModel",
@@ -168,3 +168,15 @@ class BaseLanguageModel(ABC):
         from fantasy.object import stream_object
 
         return stream_object(self, call)
+
+    def generate_object_sync(self, call: ObjectCall[Any]) -> ObjectResponse[Any]:
+        """Blocking :meth:`generate_object`."""
+        from fantasy._sync import run_sync
+
+        return run_sync(self.generate_object(call))
+
+    def stream_object_sync(self, call: ObjectCall[Any]) -> SyncObjectStream[Any]:
+        """Blocking :meth:`stream_object`: iterate it, then call ``.result()``."""
+        from fantasy.object import stream_object_sync
+
+        return stream_object_sync(self, call)

@@ -312,16 +312,22 @@ class StreamAccumulator:
                 kind: Literal["text", "reasoning"] = (
                     "text" if isinstance(part, TextStart) else "reasoning"
                 )
-                self._block(kind, part.id).metadata.update(part.provider_metadata)
+                if part.provider_metadata:
+                    self._block(kind, part.id).metadata.update(part.provider_metadata)
+                else:
+                    self._block(kind, part.id)
             case TextDelta() | ReasoningDelta():
                 kind = "text" if isinstance(part, TextDelta) else "reasoning"
                 block = self._block(kind, part.id)
                 if part.delta:
                     block.chunks.append(part.delta)
-                block.metadata.update(part.provider_metadata)
+                if part.provider_metadata:
+                    block.metadata.update(part.provider_metadata)
             case TextEnd() | ReasoningEnd():
                 kind = "text" if isinstance(part, TextEnd) else "reasoning"
-                self._block(kind, part.id).metadata.update(part.provider_metadata)
+                block = self._block(kind, part.id)
+                if part.provider_metadata:
+                    block.metadata.update(part.provider_metadata)
                 self._close(kind, part.id)
             case ToolCall():
                 self._items.append(
