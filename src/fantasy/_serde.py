@@ -15,7 +15,6 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from fantasy.errors import InvalidArgumentError
-from fantasy.options import dump_provider_map, load_provider_map
 
 _FAMILIES: dict[str, dict[str, type[Any]]] = {}
 
@@ -39,6 +38,8 @@ def _encode_value(value: Any, kind: str | None) -> Any:
     if kind == "bytes":
         return base64.b64encode(value).decode("ascii")
     if kind == "provider":
+        from fantasy.options import dump_provider_map  # pydantic loads on first use
+
         return dump_provider_map(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return encode(value)
@@ -69,6 +70,8 @@ def _decode_value(value: Any, kind: str | None) -> Any:
     if kind == "bytes":
         return base64.b64decode(value)
     if kind == "provider":
+        from fantasy.options import load_provider_map
+
         return load_provider_map(value)
     if kind is not None and kind in _FAMILIES:
         if isinstance(value, list):

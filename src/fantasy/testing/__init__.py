@@ -20,6 +20,18 @@ from fantasy.testing.cassette import (
     match_request,
     use_cassette,
 )
+from fantasy.testing.models import (
+    ScriptedModel,
+    ScriptExhaustedError,
+    ScriptItem,
+    TestModel,
+    TestProvider,
+    example_value,
+    response_to_parts,
+    split_words,
+    text_response,
+    tool_call_response,
+)
 
 __all__ = [
     # cassettes (go-vcr v2 record/replay)
@@ -41,4 +53,15 @@ __all__ = [
     "RecordedResponse",
     "match_request",
     "use_cassette",
+    # test models
+    "ScriptExhaustedError",
+    "ScriptItem",
+    "ScriptedModel",
+    "TestModel",
+    "TestProvider",
+    "example_value",
+    "response_to_parts",
+    "split_words",
+    "text_response",
+    "tool_call_response",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -163,3 +163,22 @@ def cassette(request: pytest.FixtureRequest) -> Iterator[CassetteFactory]:
     factory = CassetteFactory(request.path.parent, record=recording_requested(request.config))
     yield factory
     factory.finish(failed=_test_failed(request.node))
+
+
+@pytest.fixture
+def fake_model() -> Any:
+    """A deterministic :class:`~fantasy.testing.models.TestModel` (calls each tool once)."""
+    from fantasy.testing.models import TestModel
+
+    return TestModel()
+
+
+@pytest.fixture
+def scripted_model() -> Any:
+    """Factory: ``scripted_model(item, ...)`` → a ScriptedModel playing those items."""
+    from fantasy.testing.models import ScriptedModel
+
+    def build(*items: Any) -> ScriptedModel:
+        return ScriptedModel(items)
+
+    return build

@@ -1,0 +1,72 @@
+"""`import fantasy` stays light: no provider module, no optional or heavy dependency."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# Module prefixes that must not be loaded by a bare `import fantasy`.
+HEAVY = (
+    "fantasy.providers.",
+    "botocore",
+    "google.auth",
+    "yaml",
+    "jsonschema",
+    "json_repair",
+    "httpx_sse",
+)
+
+
+def modules_after(code: str) -> set[str]:
+    script = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    return set(json.loads(completed.stdout.splitlines()[-1]))
+
+
+def heavy(modules: set[str], prefixes: tuple[str, ...] = HEAVY) -> set[str]:
+    return {
+        name
+        for name in modules
+        for prefix in prefixes
+        if name.startswith(prefix) or name == prefix.rstrip(".")
+    }
+
+
+def test_import_fantasy_loads_nothing_heavy() -> None:
+    modules = modules_after("import fantasy")
+    assert "fantasy" in modules
+    assert not heavy(modules)
+
+
+def test_core_names_load_nothing_heavy() -> None:
+    names = [
+        "Message",
+        "stream",
+        "Usage",
+        "Response",
+        "Call",
+        "FantasyError",
+        "TextContent",
+        "FunctionTool",
+        "language_model",
+    ]
+    code = "import fantasy\n" + "\n".join(f"fantasy.{name}" for name in names)
+    modules = modules_after(code)
+    assert not heavy(modules)
+
+
+@pytest.mark.parametrize("module", ["fantasy.cli", "fantasy.__main__"])
+def test_cli_import_is_light(module: str) -> None:
+    modules = modules_after(f"import {module}")
+    assert not heavy(modules)
+    assert not heavy(modules, ("fantasy.agent", "fantasy.testing", "httpx", "pydantic"))
+
+
+def test_test_model_needs_no_provider_or_optional_dependency() -> None:
+    modules = modules_after("import fantasy.testing.models")
+    assert not heavy(modules, ("fantasy.providers.", "botocore", "google.auth", "yaml"))
