@@ -355,5 +355,6 @@ class HTTPClient:
 
 
 async def _raw_bytes(response: httpx.Response) -> AsyncIterator[bytes]:
-    async for chunk in response.aiter_raw():
+    # aiter_bytes (not aiter_raw): undoes any content-encoding and works on eager bodies.
+    async for chunk in response.aiter_bytes():
         yield chunk

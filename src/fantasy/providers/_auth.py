@@ -27,8 +27,8 @@ __all__ = ["CLOUD_PLATFORM_SCOPE", "DUMMY_TOKEN", "AWSSigV4Auth", "GoogleBearerA
 CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 DUMMY_TOKEN = "dummy-token"
 
-# Headers that proxies or httpx itself may rewrite: never signed.
-_UNSIGNED_HEADERS = frozenset({"user-agent", "accept-encoding", "connection", "expect"})
+# Signed headers (like botocore's own clients): others may be rewritten on the way.
+_SIGNED_HEADERS = frozenset({"host", "content-type"})
 
 
 def _missing_extra(package: str, extra: str, error: ImportError) -> InvalidArgumentError:
@@ -89,7 +89,11 @@ class AWSSigV4Auth(httpx.Auth):
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _UNSIGNED_HEADERS}
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() in _SIGNED_HEADERS or k.lower().startswith("x-amz-")
+        }
         aws_request = AWSRequest(
             method=request.method, url=str(request.url), data=request.content, headers=headers
         )

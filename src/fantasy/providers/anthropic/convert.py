@@ -1,0 +1,169 @@
+"""A :class:`~fantasy.model.Call` → an Anthropic Messages request body (pure).
+
+The body holds everything but the endpoint-specific fields (``model``, ``stream``,
+``anthropic_version``, betas), which the endpoint adds (see :mod:`.endpoint`).
+
+Settings:
+
+* ``max_tokens`` is the call's max output tokens, 4096 when unset. With extended
+  thinking the budget is added to an explicit limit (the limit is for the answer),
+  and to the default when the default would not exceed the budget.
+* With thinking on, ``temperature``, ``top_p`` and ``top_k`` are not supported
+  (warnings). Anthropic rejects ``temperature`` with ``top_p``: ``top_p`` is then
+  dropped with a warning.
+* ``presence_penalty``, ``frequency_penalty``, ``seed`` and ``response_format`` are
+  not supported (warnings); structured output uses the tool object mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fantasy.errors import InvalidArgumentError
+from fantasy.model import Call
+from fantasy.options import get_provider_data
+from fantasy.providers.anthropic._prompt import convert_prompt
+from fantasy.providers.anthropic._tools import convert_tools
+from fantasy.providers.anthropic.options import (
+    PROVIDER_KEY,
+    AnthropicProviderOptions,
+    AnthropicThinking,
+)
+from fantasy.usage import CallWarning
+
+__all__ = ["DEFAULT_MAX_TOKENS", "ConvertedRequest", "Dialect", "convert_call"]
+
+DEFAULT_MAX_TOKENS = 4096
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dialect:
+    """Body differences between Anthropic endpoints that the converter must know.
+
+    Attributes:
+        always_send_parallel_flag: Send ``disable_parallel_tool_use`` in every tool
+            choice (direct API, Vertex); otherwise only when it is ``true`` (Bedrock).
+    """
+
+    always_send_parallel_flag: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConvertedRequest:
+    """The request body, the call's warnings and the beta features the body needs."""
+
+    body: dict[str, Any]
+    warnings: tuple[CallWarning, ...] = ()
+    betas: tuple[str, ...] = ()
+
+
+def call_options(call: Call) -> AnthropicProviderOptions:
+    """The call's Anthropic options (defaults when none are given)."""
+    options = get_provider_data(call.provider_options, PROVIDER_KEY, AnthropicProviderOptions)
+    return options if options is not None else AnthropicProviderOptions()
+
+
+def convert_call(call: Call, *, dialect: Dialect | None = None) -> ConvertedRequest:
+    """Convert ``call`` into a Messages request body (without endpoint fields)."""
+    dialect = dialect or Dialect()
+    options = call_options(call)
+    warnings: list[CallWarning] = []
+    system, messages = convert_prompt(
+        call.prompt, send_reasoning=options.send_reasoning is not False, warnings=warnings
+    )
+    body: dict[str, Any] = {"max_tokens": _max_tokens(call, options.thinking)}
+    if system:
+        body["system"] = system
+    body["messages"] = messages
+    thinking = _thinking(options.thinking)
+    if thinking is not None:
+        body["thinking"] = thinking
+    if options.effort is not None:
+        body["output_config"] = {"effort": options.effort}
+    _sampling(call, body, thinking is not None and thinking["type"] != "disabled", warnings)
+    if call.stop_sequences:
+        body["stop_sequences"] = list(call.stop_sequences)
+    _unsupported(call, warnings)
+    tools = convert_tools(
+        call.tools,
+        call.tool_choice,
+        disable_parallel=options.disable_parallel_tool_use,
+        always_send_parallel_flag=dialect.always_send_parallel_flag,
+        warnings=warnings,
+    )
+    if tools.tools:
+        body["tools"] = tools.tools
+    if tools.choice is not None:
+        body["tool_choice"] = tools.choice
+    return ConvertedRequest(body=body, warnings=tuple(warnings), betas=tools.betas)
+
+
+def _budget(thinking: AnthropicThinking | None) -> int:
+    if thinking is None or thinking.type != "enabled":
+        return 0
+    if thinking.budget_tokens is None:
+        raise InvalidArgumentError(
+            "enabled thinking needs budget_tokens", argument="provider_options['anthropic']"
+        )
+    return thinking.budget_tokens
+
+
+def _max_tokens(call: Call, thinking: AnthropicThinking | None) -> int:
+    if call.max_output_tokens is not None and call.max_output_tokens <= 0:
+        raise InvalidArgumentError("must be positive", argument="max_output_tokens")
+    budget = _budget(thinking)
+    if call.max_output_tokens is not None:
+        return call.max_output_tokens + budget
+    if budget >= DEFAULT_MAX_TOKENS:
+        return DEFAULT_MAX_TOKENS + budget
+    return DEFAULT_MAX_TOKENS
+
+
+def _thinking(thinking: AnthropicThinking | None) -> dict[str, Any] | None:
+    if thinking is None:
+        return None
+    if thinking.type == "enabled":
+        return {"type": "enabled", "budget_tokens": _budget(thinking)}
+    return {"type": thinking.type}
+
+
+def _sampling(
+    call: Call, body: dict[str, Any], thinking: bool, warnings: list[CallWarning]
+) -> None:
+    settings = {"temperature": call.temperature, "top_p": call.top_p, "top_k": call.top_k}
+    if thinking:
+        for name, value in settings.items():
+            if value is not None:
+                warnings.append(
+                    CallWarning.unsupported(name, "not supported when thinking is enabled")
+                )
+        return
+    if call.temperature is not None:
+        body["temperature"] = call.temperature
+    if call.top_p is not None:
+        if call.temperature is not None:
+            warnings.append(
+                CallWarning.unsupported(
+                    "top_p", "Anthropic does not accept temperature and top_p together"
+                )
+            )
+        else:
+            body["top_p"] = call.top_p
+    if call.top_k is not None:
+        body["top_k"] = call.top_k
+
+
+def _unsupported(call: Call, warnings: list[CallWarning]) -> None:
+    if call.presence_penalty is not None:
+        warnings.append(CallWarning.unsupported("presence_penalty"))
+    if call.frequency_penalty is not None:
+        warnings.append(CallWarning.unsupported("frequency_penalty"))
+    if call.seed is not None:
+        warnings.append(CallWarning.unsupported("seed"))
+    if call.response_format is not None:
+        warnings.append(
+            CallWarning.unsupported(
+                "response_format", "Anthropic has no JSON mode here; use the tool object mode"
+            )
+        )

@@ -1,0 +1,471 @@
+"""Anthropic responses → fantasy content: full responses and the event stream (pure).
+
+:func:`decode_response` reads a complete Messages response; :class:`StreamDecoder`
+reads the stream events one at a time (each event's JSON text, whatever carried it:
+SSE for the direct API and Vertex, AWS event-stream frames for Bedrock).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fantasy import stream
+from fantasy.content import (
+    Content,
+    ReasoningContent,
+    SourceContent,
+    TextContent,
+    ToolCallContent,
+    ToolResultContent,
+)
+from fantasy.errors import IncompleteStreamError, InvalidResponseError
+from fantasy.messages import ErrorOutput, TextOutput, ToolResultOutput
+from fantasy.providers.anthropic._errors import error_from_event
+from fantasy.providers.anthropic._wire import Block
+from fantasy.providers.anthropic.options import (
+    PROVIDER_KEY,
+    AnthropicReasoningMetadata,
+    AnthropicResponseMetadata,
+    AnthropicServerToolResultMetadata,
+    AnthropicTextMetadata,
+)
+from fantasy.response import Response, ResponseInfo
+from fantasy.usage import CallWarning, FinishReason, Usage
+
+__all__ = ["StreamDecoder", "decode_response", "finish_reason", "usage_of"]
+
+_FINISH_REASONS = {
+    "end_turn": FinishReason.STOP,
+    "stop_sequence": FinishReason.STOP,
+    "max_tokens": FinishReason.LENGTH,
+    "model_context_window_exceeded": FinishReason.LENGTH,
+    "tool_use": FinishReason.TOOL_CALLS,
+    "refusal": FinishReason.CONTENT_FILTER,
+    "pause_turn": FinishReason.OTHER,
+}
+_SERVER_CALLS = frozenset({"server_tool_use", "mcp_tool_use"})
+
+
+def finish_reason(raw: str | None, *, client_tool_calls: bool) -> FinishReason:
+    """Map a ``stop_reason``; a stop with client tool calls is reported as tool calls."""
+    reason = _FINISH_REASONS.get(raw or "", FinishReason.UNKNOWN if not raw else FinishReason.OTHER)
+    if client_tool_calls and reason == FinishReason.STOP:
+        return FinishReason.TOOL_CALLS
+    return reason
+
+
+def _count(usage: Mapping[str, Any], key: str) -> int:
+    value = usage.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def usage_of(usage: Mapping[str, Any]) -> Usage:
+    """Usage from Anthropic counts; cache reads and writes are added to the input."""
+    created = _count(usage, "cache_creation_input_tokens")
+    read = _count(usage, "cache_read_input_tokens")
+    return Usage.of(
+        input_tokens=_count(usage, "input_tokens") + created + read,
+        output_tokens=_count(usage, "output_tokens"),
+        cache_creation_tokens=created,
+        cache_read_tokens=read,
+    )
+
+
+def _response_metadata(stop_sequence: Any, usage: Mapping[str, Any]) -> dict[str, Any]:
+    metadata = AnthropicResponseMetadata(
+        stop_sequence=stop_sequence if isinstance(stop_sequence, str) else None,
+        usage=dict(usage) if usage else None,
+    )
+    return {PROVIDER_KEY: metadata}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value if item is not None]
+    return value
+
+
+# --- blocks shared by both decoders -------------------------------------------------
+
+
+def _reasoning_metadata(signature: str | None, redacted: str | None) -> dict[str, Any]:
+    if not signature and not redacted:
+        return {}
+    return {
+        PROVIDER_KEY: AnthropicReasoningMetadata(
+            signature=signature or None, redacted_data=redacted or None
+        )
+    }
+
+
+def _text_metadata(citations: list[dict[str, Any]]) -> dict[str, Any]:
+    return {PROVIDER_KEY: AnthropicTextMetadata(citations=citations)} if citations else {}
+
+
+def _result_output(block: Block) -> ToolResultOutput:
+    content = block.get("content")
+    if isinstance(content, dict) and str(content.get("type", "")).endswith("_error"):
+        return ErrorOutput(error=str(content.get("error_code") or content.get("type")))
+    if isinstance(content, list) and all(
+        isinstance(item, dict) and item.get("type") == "web_search_result" for item in content
+    ):
+        summary = [
+            {k: item[k] for k in ("title", "url", "page_age") if item.get(k) is not None}
+            for item in content
+        ]
+        return TextOutput(text=_dumps(summary))
+    return TextOutput(text=_dumps(content))
+
+
+@dataclass(frozen=True, slots=True)
+class _ServerResult:
+    result: ToolResultContent
+    sources: list[SourceContent]
+
+
+def _server_result(block: Block, tool_names: Mapping[str, str]) -> _ServerResult:
+    call_id = str(block["tool_use_id"])
+    kind = str(block["type"])
+    replay = _without_nulls({k: v for k, v in block.items() if k != "caller"})
+    result = ToolResultContent(
+        tool_call_id=call_id,
+        tool_name=tool_names.get(call_id) or kind.removesuffix("_tool_result"),
+        result=_result_output(block),
+        provider_executed=True,
+        provider_metadata={PROVIDER_KEY: AnthropicServerToolResultMetadata(block=replay)},
+    )
+    sources: list[SourceContent] = []
+    content = block.get("content")
+    if isinstance(content, list):
+        for position, item in enumerate(content):
+            if isinstance(item, dict) and item.get("url"):
+                sources.append(
+                    SourceContent(
+                        source_type="url",
+                        id=f"{call_id}_{position}",
+                        url=str(item["url"]),
+                        title=str(item.get("title") or ""),
+                    )
+                )
+    return _ServerResult(result, sources)
+
+
+def _is_server_result(kind: str) -> bool:
+    return kind.endswith("_tool_result")
+
+
+# --- full responses -------------------------------------------------------------------
+
+
+def _content_of(blocks: list[Block]) -> list[Content]:
+    content: list[Content] = []
+    tool_names: dict[str, str] = {}
+    for block in blocks:
+        kind = str(block.get("type"))
+        if kind == "text":
+            citations = [c for c in block.get("citations") or [] if isinstance(c, dict)]
+            content.append(
+                TextContent(text=block["text"], provider_metadata=_text_metadata(citations))
+            )
+        elif kind in ("thinking", "redacted_thinking"):
+            metadata = _reasoning_metadata(block.get("signature"), block.get("data"))
+            content.append(
+                ReasoningContent(text=block.get("thinking") or "", provider_metadata=metadata)
+            )
+        elif kind == "tool_use" or kind in _SERVER_CALLS:
+            tool_names[str(block["id"])] = str(block["name"])
+            content.append(
+                ToolCallContent(
+                    tool_call_id=str(block["id"]),
+                    tool_name=str(block["name"]),
+                    input=_dumps(block.get("input") or {}),
+                    provider_executed=kind != "tool_use",
+                )
+            )
+        elif _is_server_result(kind):
+            server = _server_result(block, tool_names)
+            content.append(server.result)
+            content.extend(server.sources)
+    return content
+
+
+def decode_response(
+    data: Mapping[str, Any],
+    *,
+    provider: str = "anthropic",
+    warnings: tuple[CallWarning, ...] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Decode a complete Messages response."""
+    if data.get("type") == "error":
+        raise error_from_event(provider, data.get("error"))
+    blocks = data.get("content")
+    if not isinstance(blocks, list):
+        raise InvalidResponseError(
+            "response has no content list", provider=provider, raw=_dumps(data)[:10000]
+        )
+    try:
+        content = _content_of(blocks)
+    except (KeyError, TypeError, AttributeError) as error:
+        raise InvalidResponseError(
+            f"malformed content block: {error!r}", provider=provider, raw=_dumps(data)[:10000]
+        ) from error
+    raw_usage = data.get("usage")
+    usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
+    raw_reason = data.get("stop_reason")
+    client_calls = any(isinstance(c, ToolCallContent) and not c.provider_executed for c in content)
+    return Response(
+        content=tuple(content),
+        finish_reason=finish_reason(raw_reason, client_tool_calls=client_calls),
+        raw_finish_reason=raw_reason or "",
+        usage=usage_of(usage),
+        warnings=warnings,
+        provider_metadata=_response_metadata(data.get("stop_sequence"), usage),
+        info=ResponseInfo(
+            id=str(data.get("id") or ""),
+            model_id=str(data.get("model") or ""),
+            headers=dict(headers or {}),
+        ),
+    )
+
+
+# --- streams --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Open:
+    """A content block being streamed."""
+
+    kind: str  # "text", "reasoning", "tool" or "ignored"
+    id: str
+    name: str = ""
+    provider_executed: bool = False
+    chunks: list[str] = field(default_factory=list)
+    initial_input: str = ""
+    signature: str = ""
+    citations: list[dict[str, Any]] = field(default_factory=list)
+
+
+class StreamDecoder:
+    """Turns Anthropic stream events into stream parts.
+
+    Feed each event's JSON text to :meth:`feed`; call :meth:`finish` when the transport
+    ends. ``done`` is true once ``message_stop`` or an ``error`` event was seen.
+    """
+
+    def __init__(self, *, provider: str = "anthropic") -> None:
+        self.provider = provider
+        self._open: dict[int, _Open] = {}
+        self._usage: dict[str, Any] = {}
+        self._stop_reason: str | None = None
+        self._stop_sequence: str | None = None
+        self._client_tool_calls = False
+        self._tool_names: dict[str, str] = {}
+        self.finished = False
+        self.failed = False
+        self._handlers: dict[str, Callable[[dict[str, Any]], list[stream.StreamPart]]] = {
+            "message_start": self._message_start,
+            "content_block_start": self._block_start,
+            "content_block_delta": self._block_delta,
+            "content_block_stop": self._block_stop,
+            "message_delta": self._message_delta,
+            "message_stop": self._message_stop,
+            "error": self._error,
+        }
+
+    @property
+    def done(self) -> bool:
+        """Whether the stream reached ``message_stop`` or an in-band error."""
+        return self.finished or self.failed
+
+    def _invalid(self, message: str, raw: str) -> InvalidResponseError:
+        return InvalidResponseError(message, provider=self.provider, raw=raw[:10000])
+
+    def feed(self, data: str) -> list[stream.StreamPart]:
+        """Decode one event (its JSON text) into stream parts."""
+        try:
+            event = json.loads(data)
+        except ValueError as error:
+            raise self._invalid(f"stream event is not valid JSON: {error}", data) from error
+        if not isinstance(event, dict):
+            raise self._invalid("stream event is not a JSON object", data)
+        handler = self._handlers.get(str(event.get("type")))
+        if handler is None:
+            return []  # ping and event kinds added later
+        try:
+            return handler(event)
+        except (KeyError, TypeError, AttributeError) as error:
+            raise self._invalid(f"malformed {event.get('type')} event: {error!r}", data) from error
+
+    def finish(self) -> list[stream.StreamPart]:
+        """Call when the transport ends; a stream without ``message_stop`` is incomplete."""
+        if self.done:
+            return []
+        raise IncompleteStreamError(
+            "Anthropic stream ended before message_stop", provider=self.provider
+        )
+
+    def _update_usage(self, usage: Any) -> None:
+        if not isinstance(usage, dict):
+            return
+        for key, value in usage.items():
+            if value is not None:
+                self._usage[key] = value
+
+    def _message_start(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        message = event["message"]
+        self._update_usage(message.get("usage"))
+        return [
+            stream.ResponseMetadata(
+                id=str(message.get("id") or ""), model_id=str(message.get("model") or "")
+            )
+        ]
+
+    def _message_delta(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        delta = event.get("delta") or {}
+        if delta.get("stop_reason"):
+            self._stop_reason = str(delta["stop_reason"])
+        if delta.get("stop_sequence"):
+            self._stop_sequence = str(delta["stop_sequence"])
+        self._update_usage(event.get("usage"))
+        return []
+
+    def _message_stop(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        self.finished = True
+        return [
+            stream.Finish(
+                finish_reason=finish_reason(
+                    self._stop_reason, client_tool_calls=self._client_tool_calls
+                ),
+                usage=usage_of(self._usage),
+                raw_finish_reason=self._stop_reason or "",
+                provider_metadata=_response_metadata(self._stop_sequence, self._usage),
+            )
+        ]
+
+    def _error(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        self.failed = True
+        return [stream.Error(error_from_event(self.provider, event.get("error")))]
+
+    # content blocks
+
+    def _block_start(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        index = int(event["index"])
+        block: Block = event["content_block"]
+        kind = str(block.get("type"))
+        if kind == "text":
+            return self._text_start(index, block)
+        if kind in ("thinking", "redacted_thinking"):
+            return self._reasoning_start(index, block)
+        if kind == "tool_use" or kind in _SERVER_CALLS:
+            return self._tool_start(index, block, provider_executed=kind != "tool_use")
+        self._open[index] = _Open(kind="ignored", id=str(index))
+        if _is_server_result(kind):
+            server = _server_result(block, self._tool_names)
+            return [_result_part(server.result), *(_source_part(s) for s in server.sources)]
+        return []
+
+    def _text_start(self, index: int, block: Block) -> list[stream.StreamPart]:
+        state = _Open(kind="text", id=str(index))
+        state.citations.extend(c for c in block.get("citations") or [] if isinstance(c, dict))
+        self._open[index] = state
+        parts: list[stream.StreamPart] = [stream.TextStart(state.id)]
+        if block.get("text"):
+            parts.append(stream.TextDelta(state.id, str(block["text"])))
+        return parts
+
+    def _reasoning_start(self, index: int, block: Block) -> list[stream.StreamPart]:
+        state = _Open(kind="reasoning", id=str(index), signature=str(block.get("signature") or ""))
+        self._open[index] = state
+        metadata = _reasoning_metadata(None, block.get("data"))
+        parts: list[stream.StreamPart] = [stream.ReasoningStart(state.id, metadata)]
+        if block.get("thinking"):
+            parts.append(stream.ReasoningDelta(state.id, str(block["thinking"])))
+        return parts
+
+    def _tool_start(
+        self, index: int, block: Block, *, provider_executed: bool
+    ) -> list[stream.StreamPart]:
+        state = _Open(
+            kind="tool",
+            id=str(block["id"]),
+            name=str(block["name"]),
+            provider_executed=provider_executed,
+            initial_input=_dumps(block["input"]) if block.get("input") else "",
+        )
+        self._open[index] = state
+        self._tool_names[state.id] = state.name
+        return [stream.ToolInputStart(state.id, state.name, provider_executed=provider_executed)]
+
+    def _state(self, event: dict[str, Any]) -> _Open:
+        state = self._open.get(int(event["index"]))
+        if state is None:
+            raise KeyError(f"no open content block {event['index']}")
+        return state
+
+    def _block_delta(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        state = self._state(event)
+        delta = event["delta"]
+        kind = delta.get("type")
+        if kind == "text_delta" and delta["text"]:
+            return [stream.TextDelta(state.id, str(delta["text"]))]
+        if kind == "thinking_delta" and delta["thinking"]:
+            return [stream.ReasoningDelta(state.id, str(delta["thinking"]))]
+        if kind == "signature_delta":
+            state.signature += str(delta["signature"])
+        elif kind == "citations_delta" and isinstance(delta.get("citation"), dict):
+            state.citations.append(delta["citation"])
+        elif kind == "input_json_delta" and delta["partial_json"]:
+            state.chunks.append(str(delta["partial_json"]))
+            return [stream.ToolInputDelta(state.id, str(delta["partial_json"]))]
+        return []
+
+    def _block_stop(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        state = self._state(event)
+        del self._open[int(event["index"])]
+        if state.kind == "text":
+            return [stream.TextEnd(state.id, _text_metadata(state.citations))]
+        if state.kind == "reasoning":
+            return [stream.ReasoningEnd(state.id, _reasoning_metadata(state.signature, None))]
+        if state.kind == "tool":
+            return self._tool_end(state)
+        return []
+
+    def _tool_end(self, state: _Open) -> list[stream.StreamPart]:
+        raw = "".join(state.chunks) or state.initial_input or "{}"
+        if not state.provider_executed:
+            self._client_tool_calls = True
+        return [
+            stream.ToolInputEnd(state.id),
+            stream.ToolCall(
+                tool_call_id=state.id,
+                tool_name=state.name,
+                input=raw,
+                provider_executed=state.provider_executed,
+            ),
+        ]
+
+
+def _result_part(result: ToolResultContent) -> stream.ToolResult:
+    return stream.ToolResult(
+        tool_call_id=result.tool_call_id,
+        tool_name=result.tool_name,
+        result=result.result,
+        provider_executed=True,
+        provider_metadata=result.provider_metadata,
+    )
+
+
+def _source_part(source: SourceContent) -> stream.Source:
+    return stream.Source(
+        source_type=source.source_type, id=source.id, url=source.url, title=source.title
+    )

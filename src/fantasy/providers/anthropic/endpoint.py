@@ -1,0 +1,119 @@
+"""Where and how a Messages request is sent: the direct API, Claude on Vertex AI.
+
+An endpoint builds the URL, adds its fields to the converted body, adds its headers,
+and yields the stream's events (the JSON text of each). The converter and decoder are
+the same for every endpoint; Bedrock's endpoint lives in :mod:`fantasy.providers.bedrock`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any, ClassVar
+
+from fantasy._http import HTTPClient
+from fantasy.errors import ProviderError
+from fantasy.providers.anthropic.convert import Dialect
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "VERTEX_ANTHROPIC_VERSION",
+    "AnthropicEndpoint",
+    "StreamEvent",
+    "VertexEndpoint",
+]
+
+DEFAULT_BASE_URL = "https://api.anthropic.com/v1"
+VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
+
+StreamEvent = str | ProviderError
+"""One stream event's JSON text, or an error the transport reported in-band."""
+
+
+class AnthropicEndpoint:
+    """The direct Messages API (``POST {base_url}/messages``).
+
+    Subclasses override :meth:`url`, :meth:`body`, :meth:`headers` and :meth:`events`.
+    """
+
+    provider_name: ClassVar[str] = "anthropic"
+    dialect: ClassVar[Dialect] = Dialect()
+
+    def __init__(self, *, base_url: str = DEFAULT_BASE_URL) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    def url(self, model_id: str, *, stream: bool, betas: tuple[str, ...]) -> str:
+        """The request URL (``?beta=true`` when beta features are used)."""
+        url = f"{self.base_url}/messages"
+        return f"{url}?beta=true" if betas else url
+
+    def body(
+        self, body: dict[str, Any], model_id: str, *, stream: bool, betas: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """The converted body plus ``model`` and, when streaming, ``stream``."""
+        out = {"model": model_id, **body}
+        if stream:
+            out["stream"] = True
+        return out
+
+    def headers(self, *, stream: bool, betas: tuple[str, ...]) -> dict[str, str]:
+        """Per-request headers (the ``anthropic-beta`` list)."""
+        return {"anthropic-beta": ",".join(betas)} if betas else {}
+
+    async def events(
+        self,
+        client: HTTPClient,
+        url: str,
+        body: dict[str, Any],
+        *,
+        headers: dict[str, str],
+        user_agent: str | None,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """POST the request and yield each stream event's JSON text (SSE)."""
+        async for _event, data in client.stream_sse(
+            url, body, headers=headers, user_agent=user_agent
+        ):
+            if data:
+                yield data
+
+
+class VertexEndpoint(AnthropicEndpoint):
+    """Claude on Vertex AI: ``…/publishers/anthropic/models/{model}:rawPredict``.
+
+    The body has no ``model`` (it is in the path) and carries ``anthropic_version``;
+    ``stream: true`` selects streaming together with ``:streamRawPredict``.
+    """
+
+    provider_name: ClassVar[str] = "anthropic-vertex"
+
+    def __init__(self, *, project: str, location: str, base_url: str | None = None) -> None:
+        host = (
+            "aiplatform.googleapis.com"
+            if location == "global"
+            else f"{location}-aiplatform.googleapis.com"
+        )
+        super().__init__(base_url=base_url or f"https://{host}/v1")
+        self.project = project
+        self.location = location
+
+    def __repr__(self) -> str:
+        return f"VertexEndpoint(project={self.project!r}, location={self.location!r})"
+
+    def url(self, model_id: str, *, stream: bool, betas: tuple[str, ...]) -> str:
+        """The model's ``rawPredict`` / ``streamRawPredict`` URL (``@`` kept as is)."""
+        method = "streamRawPredict" if stream else "rawPredict"
+        return (
+            f"{self.base_url}/projects/{self.project}/locations/{self.location}"
+            f"/publishers/anthropic/models/{model_id}:{method}"
+        )
+
+    def body(
+        self, body: dict[str, Any], model_id: str, *, stream: bool, betas: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """The converted body plus ``anthropic_version`` and ``stream``."""
+        out = {**body, "anthropic_version": VERTEX_ANTHROPIC_VERSION}
+        if stream:
+            out["stream"] = True
+        return out

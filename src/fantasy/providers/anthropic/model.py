@@ -1,0 +1,95 @@
+"""The Claude language model: one class for every endpoint (direct, Vertex, Bedrock)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import Any
+
+from fantasy import stream as parts
+from fantasy._http import HTTPClient
+from fantasy.errors import InvalidResponseError
+from fantasy.model import BaseLanguageModel, Call, ObjectMode
+from fantasy.providers.anthropic.convert import convert_call
+from fantasy.providers.anthropic.decode import StreamDecoder, decode_response
+from fantasy.providers.anthropic.endpoint import AnthropicEndpoint
+from fantasy.response import Response
+from fantasy.usage import CallWarning
+
+__all__ = ["AnthropicLanguageModel"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    url: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    warnings: tuple[CallWarning, ...]
+
+
+class AnthropicLanguageModel(BaseLanguageModel):
+    """A Claude model behind an :class:`~.endpoint.AnthropicEndpoint`.
+
+    Structured objects default to the tool mode (a forced tool named after the schema).
+    """
+
+    default_object_mode: ObjectMode = "tool"
+
+    def __init__(self, *, model_id: str, endpoint: AnthropicEndpoint, client: HTTPClient) -> None:
+        super().__init__(provider=endpoint.provider_name, model_id=model_id)
+        self._endpoint = endpoint
+        self._client = client
+
+    def _prepare(self, call: Call, *, stream: bool) -> _Prepared:
+        converted = convert_call(call, dialect=self._endpoint.dialect)
+        betas = converted.betas
+        headers = {
+            **self._endpoint.headers(stream=stream, betas=betas),
+            **dict(call.headers),
+        }
+        return _Prepared(
+            url=self._endpoint.url(self.model_id, stream=stream, betas=betas),
+            body=self._endpoint.body(converted.body, self.model_id, stream=stream, betas=betas),
+            headers=headers,
+            warnings=converted.warnings,
+        )
+
+    async def generate(self, call: Call) -> Response:
+        """Run the call and return the whole response."""
+        prepared = self._prepare(call, stream=False)
+        data, headers = await self._client.post_json(
+            prepared.url, prepared.body, headers=prepared.headers, user_agent=call.user_agent
+        )
+        if not isinstance(data, dict):
+            raise InvalidResponseError(
+                "response is not a JSON object", provider=self.provider, raw=str(data)[:10000]
+            )
+        return decode_response(
+            data, provider=self.provider, warnings=prepared.warnings, headers=dict(headers)
+        )
+
+    async def stream(self, call: Call) -> AsyncIterator[parts.StreamPart]:
+        """Run the call as a stream of parts."""
+        prepared = self._prepare(call, stream=True)
+        if prepared.warnings:
+            yield parts.Warnings(prepared.warnings)
+        decoder = StreamDecoder(provider=self.provider)
+        events = self._endpoint.events(
+            self._client,
+            prepared.url,
+            prepared.body,
+            headers=prepared.headers,
+            user_agent=call.user_agent,
+        )
+        async with aclosing(events):
+            async for event in events:
+                if not isinstance(event, str):
+                    yield parts.Error(event)
+                    return
+                for part in decoder.feed(event):
+                    yield part
+                if decoder.failed:
+                    return
+        for part in decoder.finish():
+            yield part

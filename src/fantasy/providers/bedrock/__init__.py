@@ -1,0 +1,156 @@
+"""Claude on Amazon Bedrock (``InvokeModel`` / ``InvokeModelWithResponseStream``).
+
+The request body is the Anthropic Messages body (see :mod:`fantasy.providers.anthropic`)
+without ``model`` and ``stream`` and with ``anthropic_version: "bedrock-2023-05-31"``;
+the model id goes in the URL path. Streams are AWS event-stream frames, each carrying
+one Anthropic stream event. Options and metadata use the ``"anthropic"`` key.
+
+Authentication: an API key (``Authorization: Bearer``, from ``api_key`` or
+``AWS_BEARER_TOKEN_BEDROCK``), else AWS SigV4 with the standard credential chain
+(needs ``botocore``: ``pip install 'fantasy[bedrock]'``), or nothing with ``skip_auth``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncGenerator, Mapping
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy.providers.anthropic.convert import Dialect
+from fantasy.providers.anthropic.endpoint import AnthropicEndpoint, StreamEvent
+from fantasy.providers.anthropic.model import AnthropicLanguageModel
+
+__all__ = ["BEDROCK_ANTHROPIC_VERSION", "BedrockEndpoint", "BedrockProvider"]
+
+BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
+DEFAULT_REGION = "us-east-1"
+
+
+class BedrockEndpoint(AnthropicEndpoint):
+    """``POST {base}/model/{model id}/invoke`` and ``/invoke-with-response-stream``."""
+
+    provider_name: ClassVar[str] = "bedrock"
+    dialect: ClassVar[Dialect] = Dialect(always_send_parallel_flag=False)
+
+    def __init__(self, *, region: str, base_url: str | None = None) -> None:
+        super().__init__(base_url=base_url or f"https://bedrock-runtime.{region}.amazonaws.com")
+        self.region = region
+
+    def __repr__(self) -> str:
+        return f"BedrockEndpoint(region={self.region!r})"
+
+    def url(self, model_id: str, *, stream: bool, betas: tuple[str, ...]) -> str:
+        """The model's invoke URL; the id is fully escaped (``:`` → ``%3A``)."""
+        action = "invoke-with-response-stream" if stream else "invoke"
+        return f"{self.base_url}/model/{quote(model_id, safe='')}/{action}"
+
+    def body(
+        self, body: dict[str, Any], model_id: str, *, stream: bool, betas: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """The converted body plus ``anthropic_version`` (and ``anthropic_beta``)."""
+        out = {**body, "anthropic_version": BEDROCK_ANTHROPIC_VERSION}
+        if betas:
+            out["anthropic_beta"] = list(betas)
+        return out
+
+    def headers(self, *, stream: bool, betas: tuple[str, ...]) -> dict[str, str]:
+        """Accept the binary event stream when streaming (betas travel in the body)."""
+        return {"Accept": "application/vnd.amazon.eventstream"} if stream else {}
+
+    async def events(
+        self,
+        client: HTTPClient,
+        url: str,
+        body: dict[str, Any],
+        *,
+        headers: dict[str, str],
+        user_agent: str | None,
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """POST the request and yield the Anthropic events inside the AWS frames."""
+        from fantasy.providers.bedrock._eventstream import EventStreamDecoder
+
+        decoder = EventStreamDecoder(provider=self.provider_name)
+        async for chunk in client.stream_bytes(url, body, headers=headers, user_agent=user_agent):
+            for item in decoder.feed(chunk):
+                yield item
+        decoder.close()
+
+
+class BedrockProvider:
+    """Builds Claude models on Amazon Bedrock.
+
+    Args:
+        region: AWS region (default ``AWS_REGION``, ``AWS_DEFAULT_REGION``, else us-east-1).
+        api_key: Bedrock API key (default ``AWS_BEARER_TOKEN_BEDROCK``).
+        skip_auth: Send no credentials and look none up (tests, proxies).
+        base_url: Override ``https://bedrock-runtime.{region}.amazonaws.com``.
+        headers: Extra headers on every request.
+        http_client: An ``httpx.AsyncClient`` to use (you keep ownership).
+        transport: A transport for the client this provider creates.
+        timeout: Request timeout of the client this provider creates.
+        stream_idle_timeout: Seconds without stream data before failing.
+        credentials: ``botocore`` credentials for SigV4 (default: the standard chain).
+        profile: A shared-config profile for SigV4 credentials.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        api_key: str | None = None,
+        skip_auth: bool = False,
+        base_url: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
+        credentials: Any = None,
+        profile: str | None = None,
+    ) -> None:
+        self.region = (
+            region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or DEFAULT_REGION
+        )
+        key = api_key or os.environ.get("AWS_BEARER_TOKEN_BEDROCK") or None
+        all_headers = dict(headers or {})
+        auth: httpx.Auth | None = None
+        if key:
+            all_headers["Authorization"] = f"Bearer {key}"
+        elif not skip_auth:
+            from fantasy.providers._auth import AWSSigV4Auth
+
+            auth = AWSSigV4Auth(
+                region=self.region, service="bedrock", credentials=credentials, profile=profile
+            )
+        self._endpoint = BedrockEndpoint(region=self.region, base_url=base_url)
+        self._client = HTTPClient(
+            provider="bedrock",
+            headers=all_headers,
+            http_client=http_client,
+            transport=transport,
+            timeout=timeout,
+            stream_idle_timeout=stream_idle_timeout,
+            secrets=(key,) if key else (),
+            auth=auth,
+        )
+
+    def __repr__(self) -> str:
+        return f"BedrockProvider(region={self.region!r})"
+
+    @property
+    def name(self) -> str:
+        """Provider name: ``"bedrock"``."""
+        return "bedrock"
+
+    def language_model(self, model_id: str) -> AnthropicLanguageModel:
+        """The Bedrock model ``model_id`` (e.g. ``us.anthropic.claude-sonnet-4-5-…-v1:0``)."""
+        return AnthropicLanguageModel(
+            model_id=model_id, endpoint=self._endpoint, client=self._client
+        )

@@ -1,0 +1,123 @@
+"""AWS event-stream frames of ``invoke-with-response-stream`` → Anthropic event JSON.
+
+Frames are decoded by ``botocore.eventstream.EventStreamBuffer`` (checksums included)
+as bytes arrive, whatever the chunk boundaries. A ``chunk`` event's payload is
+``{"bytes": base64(<one Anthropic stream event JSON>)}``; ``exception`` and ``error``
+frames become typed errors.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from fantasy.errors import (
+    AuthenticationError,
+    InvalidArgumentError,
+    InvalidResponseError,
+    ProviderError,
+    RateLimitError,
+)
+
+__all__ = ["EventStreamDecoder", "exception_error"]
+
+_RETRYABLE = frozenset(
+    {
+        "internalServerException",
+        "serviceUnavailableException",
+        "modelStreamErrorException",
+        "modelTimeoutException",
+        "modelNotReadyException",
+    }
+)
+
+
+def exception_error(provider: str, kind: str, message: str) -> ProviderError:
+    """The typed error of an event-stream exception (``throttlingException``, ...)."""
+    if kind == "throttlingException":
+        return RateLimitError(message, provider=provider, code=kind, retryable=True)
+    if kind == "accessDeniedException":
+        return AuthenticationError(message, provider=provider, code=kind, retryable=False)
+    return ProviderError(message, provider=provider, code=kind, retryable=kind in _RETRYABLE)
+
+
+def _header(headers: dict[str, Any], name: str) -> str:
+    value = headers.get(name)
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+
+
+class EventStreamDecoder:
+    """Incremental decoder: :meth:`feed` bytes, get event JSON texts and errors."""
+
+    def __init__(self, *, provider: str = "bedrock") -> None:
+        try:
+            from botocore.eventstream import EventStreamBuffer
+        except ImportError as error:
+            raise InvalidArgumentError(
+                f"botocore is needed for Bedrock streams: pip install 'fantasy[bedrock]' ({error})"
+            ) from error
+        self.provider = provider
+        self._buffer = EventStreamBuffer()
+        self._pending = 0
+
+    def feed(self, data: bytes) -> list[str | ProviderError]:
+        """Add ``data``; return the complete frames' events in order."""
+        from botocore.eventstream import ParserError
+
+        self._buffer.add_data(data)
+        self._pending += len(data)
+        out: list[str | ProviderError] = []
+        try:
+            for message in self._buffer:
+                self._pending -= message.prelude.total_length
+                item = self._message(message.headers, message.payload)
+                if item is not None:
+                    out.append(item)
+        except ParserError as error:
+            raise InvalidResponseError(
+                f"malformed AWS event-stream frame: {error}", provider=self.provider
+            ) from error
+        return out
+
+    def close(self) -> None:
+        """Check that no partial frame is left when the response ends."""
+        if self._pending:
+            raise InvalidResponseError(
+                f"AWS event stream ended inside a frame ({self._pending} bytes left)",
+                provider=self.provider,
+            )
+
+    def _message(self, headers: dict[str, Any], payload: bytes) -> str | ProviderError | None:
+        message_type = _header(headers, ":message-type")
+        if message_type == "event":
+            if _header(headers, ":event-type") != "chunk":
+                return None
+            return self._chunk(payload)
+        if message_type == "exception":
+            kind = _header(headers, ":exception-type") or "exception"
+            return exception_error(self.provider, kind, self._message_text(payload, kind))
+        if message_type == "error":
+            kind = _header(headers, ":error-code") or "error"
+            return exception_error(self.provider, kind, _header(headers, ":error-message") or kind)
+        return None
+
+    def _message_text(self, payload: bytes, default: str) -> str:
+        try:
+            data = json.loads(payload)
+        except ValueError:
+            return payload.decode("utf-8", "replace") or default
+        if isinstance(data, dict):
+            return str(data.get("message") or data.get("Message") or default)
+        return default
+
+    def _chunk(self, payload: bytes) -> str:
+        raw = payload.decode("utf-8", "replace")
+        try:
+            data = json.loads(payload)
+            return base64.b64decode(data["bytes"], validate=True).decode("utf-8")
+        except (ValueError, KeyError, TypeError, binascii.Error) as error:
+            raise InvalidResponseError(
+                f"malformed Bedrock chunk: {error!r}", provider=self.provider, raw=raw[:10000]
+            ) from error
