@@ -72,11 +72,17 @@ def iter_sync(source: AsyncIterable[T], max_ahead: int = 64) -> Iterator[T]:
         room = asyncio.Semaphore(max_ahead)
         holder["room"] = room
         started.set()
+        iterator = aiter(source)
         try:
-            async for item in source:
+            async for item in iterator:
                 await room.acquire()
                 items.put(item)
         except asyncio.CancelledError:
+            # Close the source now (not at garbage collection) so that its cleanup,
+            # such as closing an HTTP stream, runs while the caller waits.
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
             items.put(_DONE)
             raise
         except BaseException as error:  # noqa: BLE001 - handed to the consumer thread

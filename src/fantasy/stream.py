@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, assert_never
 
 from fantasy.content import (
     Content,
@@ -305,71 +305,15 @@ class StreamAccumulator:
         # A later block may reuse the id (providers number blocks per message).
         self._blocks.pop((kind, block_id), None)
 
-    def add(self, part: StreamPart) -> None:  # noqa: PLR0912 - one branch per part kind
+    def add(self, part: StreamPart) -> None:
         """Fold one part into the response being built."""
         match part:
-            case TextStart() | ReasoningStart():
-                kind: Literal["text", "reasoning"] = (
-                    "text" if isinstance(part, TextStart) else "reasoning"
-                )
-                if part.provider_metadata:
-                    self._block(kind, part.id).metadata.update(part.provider_metadata)
-                else:
-                    self._block(kind, part.id)
-            case TextDelta() | ReasoningDelta():
-                kind = "text" if isinstance(part, TextDelta) else "reasoning"
-                block = self._block(kind, part.id)
-                if part.delta:
-                    block.chunks.append(part.delta)
-                if part.provider_metadata:
-                    block.metadata.update(part.provider_metadata)
-            case TextEnd() | ReasoningEnd():
-                kind = "text" if isinstance(part, TextEnd) else "reasoning"
-                block = self._block(kind, part.id)
-                if part.provider_metadata:
-                    block.metadata.update(part.provider_metadata)
-                self._close(kind, part.id)
-            case ToolCall():
-                self._items.append(
-                    ToolCallContent(
-                        tool_call_id=part.tool_call_id,
-                        tool_name=part.tool_name,
-                        input=part.input,
-                        provider_executed=part.provider_executed,
-                        provider_metadata=part.provider_metadata,
-                    )
-                )
-            case ToolResult():
-                self._items.append(
-                    ToolResultContent(
-                        tool_call_id=part.tool_call_id,
-                        tool_name=part.tool_name,
-                        result=part.result,
-                        provider_executed=part.provider_executed,
-                        client_metadata=part.client_metadata,
-                        provider_metadata=part.provider_metadata,
-                    )
-                )
-            case Source():
-                self._items.append(
-                    SourceContent(
-                        source_type=part.source_type,
-                        id=part.id,
-                        url=part.url,
-                        title=part.title,
-                        media_type=part.media_type,
-                        filename=part.filename,
-                        provider_metadata=part.provider_metadata,
-                    )
-                )
-            case File():
-                self._items.append(
-                    FileContent(
-                        media_type=part.media_type,
-                        data=part.data,
-                        provider_metadata=part.provider_metadata,
-                    )
-                )
+            case TextStart() | TextDelta() | TextEnd():
+                self._add_block("text", part)
+            case ReasoningStart() | ReasoningDelta() | ReasoningEnd():
+                self._add_block("reasoning", part)
+            case ToolCall() | ToolResult() | Source() | File():
+                self._items.append(_to_content(part))
             case Warnings():
                 self.warnings.extend(part.warnings)
             case ResponseMetadata():
@@ -382,6 +326,21 @@ class StreamAccumulator:
                 self.error = part.error
             case ToolInputStart() | ToolInputDelta() | ToolInputEnd():
                 pass  # the complete input arrives in the ToolCall part
+            case _:
+                assert_never(part)
+
+    def _add_block(
+        self,
+        kind: Literal["text", "reasoning"],
+        part: TextStart | TextDelta | TextEnd | ReasoningStart | ReasoningDelta | ReasoningEnd,
+    ) -> None:
+        block = self._block(kind, part.id)
+        if isinstance(part, TextDelta | ReasoningDelta) and part.delta:
+            block.chunks.append(part.delta)
+        if part.provider_metadata:
+            block.metadata.update(part.provider_metadata)
+        if isinstance(part, TextEnd | ReasoningEnd):
+            self._close(kind, part.id)
 
     def content(self) -> tuple[Content, ...]:
         """The content accumulated so far."""
@@ -410,3 +369,41 @@ class StreamAccumulator:
             provider_metadata=dict(finish.provider_metadata) if finish else {},
             info=self.info,
         )
+
+
+def _to_content(part: ToolCall | ToolResult | Source | File) -> Content:
+    """The content item a complete-item stream part stands for."""
+    match part:
+        case ToolCall():
+            return ToolCallContent(
+                tool_call_id=part.tool_call_id,
+                tool_name=part.tool_name,
+                input=part.input,
+                provider_executed=part.provider_executed,
+                provider_metadata=part.provider_metadata,
+            )
+        case ToolResult():
+            return ToolResultContent(
+                tool_call_id=part.tool_call_id,
+                tool_name=part.tool_name,
+                result=part.result,
+                provider_executed=part.provider_executed,
+                client_metadata=part.client_metadata,
+                provider_metadata=part.provider_metadata,
+            )
+        case Source():
+            return SourceContent(
+                source_type=part.source_type,
+                id=part.id,
+                url=part.url,
+                title=part.title,
+                media_type=part.media_type,
+                filename=part.filename,
+                provider_metadata=part.provider_metadata,
+            )
+        case File():
+            return FileContent(
+                media_type=part.media_type, data=part.data, provider_metadata=part.provider_metadata
+            )
+        case _:
+            assert_never(part)

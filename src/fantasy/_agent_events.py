@@ -1,0 +1,74 @@
+"""Events of an agent stream (re-exported by :mod:`fantasy.agent`).
+
+An :class:`~fantasy.agent.AgentStream` yields, in order, for each step:
+:class:`StepStart`; every stream part of the model call (streaming mode only;
+:class:`~fantasy.retry.Retry` first when an attempt failed and is re-run, after which
+the parts of the new attempt follow and those already seen are dropped from the step);
+one :class:`~fantasy.stream.ToolResult` per client tool result, in call order; then
+:class:`StepFinish` with the finished step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal, TypeAlias
+
+from fantasy import stream
+from fantasy._agent_results import StepResult
+from fantasy._agent_settings import Settings, fire
+from fantasy.model import Call
+from fantasy.retry import Retry
+
+__all__ = ["AgentEvent", "StepFinish", "StepStart", "dispatch_part"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepStart:
+    """A step begins.
+
+    Attributes:
+        step_number: The step (0-based).
+        call: The model call the step makes.
+    """
+
+    step_number: int
+    call: Call
+    type: Literal["step-start"] = "step-start"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepFinish:
+    """A step is complete (its tools have run).
+
+    Attributes:
+        step_number: The step (0-based).
+        step: The step's result.
+    """
+
+    step_number: int
+    step: StepResult
+    type: Literal["step-finish"] = "step-finish"
+
+
+AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry
+"""What an agent stream yields."""
+
+
+def _delta_callback(settings: Settings, part: stream.StreamPart) -> Callable[[Any], object] | None:
+    if isinstance(part, stream.TextDelta):
+        return settings.on_text_delta
+    if isinstance(part, stream.ReasoningDelta):
+        return settings.on_reasoning_delta
+    if isinstance(part, stream.ToolInputDelta):
+        return settings.on_tool_input_delta
+    return None
+
+
+async def dispatch_part(settings: Settings, part: stream.StreamPart) -> None:
+    """Run the callbacks interested in one model stream part (hot path: no-ops are free)."""
+    if settings.on_part is not None:
+        await fire(settings.on_part, part)
+    callback = _delta_callback(settings, part)
+    if callback is not None:
+        await fire(callback, part)

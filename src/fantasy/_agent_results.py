@@ -1,0 +1,196 @@
+"""Agent results and the prepare-step hook's types (re-exported by :mod:`fantasy.agent`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
+
+from fantasy.agent_tools import AnyTool
+from fantasy.content import (
+    Content,
+    TextContent,
+    ToolCallContent,
+    ToolResultContent,
+    first_text,
+)
+from fantasy.messages import Message
+from fantasy.model import LanguageModel
+from fantasy.response import Response
+from fantasy.tools import ToolChoice
+from fantasy.usage import CallWarning, FinishReason, Usage
+
+__all__ = ["AgentResult", "PrepareStepContext", "PrepareStepResult", "StepResult"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepResult:
+    """One model call of an agent run and what the agent did with it.
+
+    Attributes:
+        response: The model's response; its ``content`` is the step content: the model's
+            items in order (tool calls validated, see ``invalid``) followed by the
+            results of the client tools the agent ran, in call order.
+        messages: The messages this step adds to the conversation: one assistant
+            message, then one tool message with the client tool results (either is
+            left out when empty).
+    """
+
+    response: Response
+    messages: tuple[Message, ...] = ()
+
+    @property
+    def content(self) -> tuple[Content, ...]:
+        """The step content."""
+        return self.response.content
+
+    @property
+    def usage(self) -> Usage:
+        """Token usage of the step's model call."""
+        return self.response.usage
+
+    @property
+    def finish_reason(self) -> FinishReason:
+        """Why the model stopped."""
+        return self.response.finish_reason
+
+    @property
+    def warnings(self) -> tuple[CallWarning, ...]:
+        """Settings the provider could not honour."""
+        return self.response.warnings
+
+    @property
+    def provider_metadata(self) -> Mapping[str, Any]:
+        """Response-level provider metadata."""
+        return self.response.provider_metadata
+
+    @property
+    def text(self) -> str:
+        """The first text item of the step content."""
+        return first_text(self.content)
+
+    @property
+    def tool_calls(self) -> list[ToolCallContent]:
+        """Every tool call of the step (client and provider-executed), in order."""
+        return [item for item in self.content if isinstance(item, ToolCallContent)]
+
+    @property
+    def tool_results(self) -> list[ToolResultContent]:
+        """Every tool result of the step (provider-executed and client), in order."""
+        return [item for item in self.content if isinstance(item, ToolResultContent)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialize to JSON-ready data (provider data keeps its type ids)."""
+        return {
+            "response": self.response.to_dict(),
+            "messages": [message.to_dict() for message in self.messages],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StepResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            response=Response.from_dict(data["response"]),
+            messages=tuple(Message.from_dict(item) for item in data.get("messages", ())),
+        )
+
+
+def _has_text(step: StepResult) -> bool:
+    return any(isinstance(item, TextContent) and item.text.strip() for item in step.content)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentResult:
+    """The outcome of an agent run: every step, in order.
+
+    Attributes:
+        steps: The steps taken (at least one).
+    """
+
+    steps: tuple[StepResult, ...]
+
+    @property
+    def response(self) -> Response:
+        """The final response: the last step whose content holds non-blank text.
+
+        Falls back to the last step's response when no step produced text.
+        """
+        for step in reversed(self.steps):
+            if _has_text(step):
+                return step.response
+        return self.steps[-1].response
+
+    @property
+    def text(self) -> str:
+        """The first text item of :attr:`response` (Fantasy's ``Content.Text()``)."""
+        return first_text(self.response.content)
+
+    @property
+    def total_usage(self) -> Usage:
+        """The usage of all steps added up."""
+        return reduce(lambda total, step: total + step.usage, self.steps, Usage())
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """Every message the run produced (append them to a conversation's history)."""
+        return tuple(message for step in self.steps for message in step.messages)
+
+    @property
+    def finish_reason(self) -> FinishReason:
+        """The last step's finish reason."""
+        return self.steps[-1].finish_reason
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialize to JSON-ready data (provider data keeps its type ids)."""
+        return {"steps": [step.to_dict() for step in self.steps]}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AgentResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(steps=tuple(StepResult.from_dict(step) for step in data["steps"]))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrepareStepContext:
+    """What a prepare-step hook sees before a step.
+
+    Attributes:
+        step_number: The step about to run (0-based).
+        steps: The steps taken so far.
+        messages: The messages the step would send (initial prompt plus every message
+            produced so far).
+        model: The agent's model.
+        tools: The agent's tools.
+        tool_choice: The run's tool choice setting (``None`` when not set).
+    """
+
+    step_number: int
+    steps: tuple[StepResult, ...]
+    messages: tuple[Message, ...]
+    model: LanguageModel
+    tools: tuple[AnyTool, ...] = ()
+    tool_choice: ToolChoice | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrepareStepResult:
+    """Overrides for one step; ``None`` fields keep the agent's setting.
+
+    Attributes:
+        model: The model to call in this step.
+        messages: The whole message list to send (replaces the default list).
+        system: A system prompt replacing the leading system message (or prepended).
+        tool_choice: The tool choice of this step.
+        active_tools: Names of the tools offered in this step (a subset of ``tools``).
+        tools: The tools of this step (replaces the agent's tools).
+        provider_options: The provider options of this step (replace the run's).
+    """
+
+    model: LanguageModel | None = None
+    messages: Sequence[Message] | None = None
+    system: str | None = None
+    tool_choice: ToolChoice | None = None
+    active_tools: Sequence[str] | None = None
+    tools: Sequence[AnyTool] | None = None
+    provider_options: Mapping[str, Any] | None = field(default=None)

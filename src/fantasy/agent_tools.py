@@ -1,0 +1,321 @@
+"""Tools an agent can run: typed Python functions, raw JSON-schema tools, provider tools.
+
+* :func:`tool` / :meth:`AgentTool.from_function` turn a (sync or async) function into
+  a tool: the input schema comes from its type hints (see :mod:`fantasy.schema`), the
+  description from its docstring, and the model's input is validated and converted by
+  pydantic before the call. A parameter annotated :class:`ToolContext` receives the
+  call's context instead of model input.
+* :class:`AgentTool` with an explicit JSON Schema and ``run(input, ctx)`` is the raw
+  form (the input arrives as the decoded JSON object).
+* A :class:`~fantasy.tools.ProviderDefinedTool` given to an agent is sent and never
+  run; :class:`ExecutableProviderTool` is sent as provider-defined but its calls are run
+  locally (computer use returning a screenshot, for example).
+
+A tool returns ``str``, :class:`ToolResponse`, a tool result output
+(:class:`~fantasy.messages.TextOutput`...), a pydantic model, or any JSON-encodable
+value (sent as JSON text). Raising an exception sends its message to the model as an
+error result; raising :class:`~fantasy.errors.ToolExecutionError` aborts the run. Sync
+functions run in a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any, TypeAlias, overload
+
+import pydantic_core
+from pydantic import BaseModel, ValidationError
+
+from fantasy.errors import InvalidArgumentError
+from fantasy.messages import ErrorOutput, MediaOutput, Message, TextOutput, ToolResultOutput
+from fantasy.schema import FunctionSchema, function_schema
+from fantasy.tools import FunctionTool, ProviderDefinedTool
+
+__all__ = [
+    "AgentTool",
+    "AnyTool",
+    "ExecutableProviderTool",
+    "ToolContext",
+    "ToolResponse",
+    "ToolRun",
+    "run_tool",
+    "tool",
+    "to_tool_response",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolContext:
+    """What a running tool may know about its call.
+
+    Attributes:
+        tool_call_id: The id of the call being run.
+        tool_name: The tool's name.
+        step_number: The agent step (0-based) that made the call.
+        messages: The prompt messages sent to the model in that step.
+    """
+
+    tool_call_id: str
+    tool_name: str
+    step_number: int = 0
+    messages: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolResponse:
+    """A tool's answer with more than text.
+
+    Attributes:
+        text: Text for the model (with media: a caption sent along).
+        error: When set, the result is an error the model sees (and may react to).
+        media: Image or audio bytes for the model (needs ``media_type``).
+        media_type: MIME type of ``media``, e.g. ``"image/png"``.
+        client_metadata: Data for the application only; never sent to the model.
+        stop_turn: End the agent loop after this step.
+    """
+
+    text: str = ""
+    error: str | None = None
+    media: bytes | None = None
+    media_type: str = ""
+    client_metadata: Mapping[str, Any] = field(default_factory=dict)
+    stop_turn: bool = False
+
+    def __post_init__(self) -> None:
+        if self.media is not None and not self.media_type:
+            raise InvalidArgumentError("media needs a media_type", argument="media_type")
+
+    def output(self) -> ToolResultOutput:
+        """The tool result output sent to the model."""
+        if self.error is not None:
+            return ErrorOutput(error=self.error)
+        if self.media is not None:
+            return MediaOutput(data=self.media, media_type=self.media_type, text=self.text)
+        return TextOutput(text=self.text)
+
+
+ToolRun: TypeAlias = Callable[[dict[str, Any], ToolContext], Any]
+"""``run(input, ctx)``: sync or async; ``input`` is the decoded JSON object."""
+
+
+def _check_schema(name: str, schema: Mapping[str, Any]) -> None:
+    from jsonschema import SchemaError  # loaded on the first tool, not on import
+    from jsonschema.validators import validator_for
+
+    try:
+        validator_for(schema).check_schema(dict(schema))
+    except SchemaError as error:
+        raise InvalidArgumentError(
+            f"invalid JSON Schema for tool {name!r}: {error.message}", argument="input_schema"
+        ) from error
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTool:
+    """A function tool the agent runs: name, description, input JSON Schema and code.
+
+    Args:
+        name: The name the model calls the tool by.
+        description: What the tool does, for the model.
+        input_schema: JSON Schema of the input object.
+        run: ``run(input, ctx)`` (sync or async) returning the result.
+        parallel: Whether calls may run concurrently with other parallel-safe calls.
+        provider_options: Provider options of the tool definition.
+    """
+
+    name: str
+    description: str
+    input_schema: Mapping[str, Any]
+    run: ToolRun
+    _: KW_ONLY
+    parallel: bool = False
+    provider_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise InvalidArgumentError("a tool needs a name", argument="name")
+        _check_schema(self.name, self.input_schema)
+
+    @property
+    def definition(self) -> FunctionTool:
+        """The tool as the model sees it."""
+        return FunctionTool(
+            name=self.name,
+            description=self.description,
+            input_schema=self.input_schema,
+            provider_options=self.provider_options,
+        )
+
+    @classmethod
+    def from_function(
+        cls,
+        function: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        parallel: bool = False,
+        provider_options: Mapping[str, Any] | None = None,
+    ) -> AgentTool:
+        """A tool from a typed (sync or async) function.
+
+        Args:
+            function: The function; its parameters are the tool's input.
+            name: Tool name (default: the function's name).
+            description: Tool description (default: the docstring's summary).
+            parallel: Whether calls may run concurrently.
+            provider_options: Provider options of the tool definition.
+        """
+        signature = function_schema(function, context_type=ToolContext, name=name)
+        return cls(
+            signature.name,
+            signature.description if description is None else description,
+            signature.schema,
+            _typed_runner(function, signature),
+            parallel=parallel,
+            provider_options=dict(provider_options or {}),
+        )
+
+
+def _validation_message(name: str, error: ValidationError) -> str:
+    details = "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or 'input'}: {item['msg']}"
+        for item in error.errors()
+    )
+    return f"invalid input for tool {name!r}: {details}"
+
+
+def _typed_runner(function: Callable[..., Any], signature: FunctionSchema) -> ToolRun:
+    def arguments(data: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+        try:
+            parsed = signature.model.model_validate(data)
+        except ValidationError as error:
+            raise InvalidArgumentError(_validation_message(signature.name, error)) from error
+        values = {
+            signature.parameters[field_name]: getattr(parsed, field_name)
+            for field_name in type(parsed).model_fields
+        }
+        if signature.context_parameter is not None:
+            values[signature.context_parameter] = ctx
+        return values
+
+    if _is_async(function):
+
+        async def run_async(data: dict[str, Any], ctx: ToolContext) -> Any:
+            return await function(**arguments(data, ctx))
+
+        return run_async
+
+    def run_sync(data: dict[str, Any], ctx: ToolContext) -> Any:
+        return function(**arguments(data, ctx))
+
+    return run_sync
+
+
+@overload
+def tool(function: Callable[..., Any], /) -> AgentTool: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parallel: bool = False,
+    provider_options: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[..., Any]], AgentTool]: ...
+
+
+def tool(
+    function: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    parallel: bool = False,
+    provider_options: Mapping[str, Any] | None = None,
+) -> AgentTool | Callable[[Callable[..., Any]], AgentTool]:
+    """Decorator: turn a typed function into an :class:`AgentTool`.
+
+    Use bare (``@tool``) or with settings (``@tool(name="x", parallel=True)``).
+    """
+
+    def wrap(target: Callable[..., Any]) -> AgentTool:
+        return AgentTool.from_function(
+            target,
+            name=name,
+            description=description,
+            parallel=parallel,
+            provider_options=provider_options,
+        )
+
+    return wrap if function is None else wrap(function)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutableProviderTool:
+    """A provider-defined tool whose calls the agent runs locally.
+
+    Args:
+        definition: The provider tool sent to the model (e.g. Anthropic computer use).
+        run: ``run(input, ctx)`` (sync or async) returning the result.
+        parallel: Whether calls may run concurrently with other parallel-safe calls.
+    """
+
+    definition: ProviderDefinedTool
+    run: ToolRun
+    _: KW_ONLY
+    parallel: bool = False
+
+    @property
+    def name(self) -> str:
+        """The name the model calls the tool by."""
+        return self.definition.name
+
+
+AnyTool: TypeAlias = AgentTool | ExecutableProviderTool | ProviderDefinedTool
+"""What an agent's ``tools`` may hold."""
+
+
+def _is_async(function: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(function):
+        return True
+    call = getattr(type(function), "__call__", None)  # noqa: B004 - async callable objects
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+async def run_tool(run: ToolRun, data: dict[str, Any], ctx: ToolContext) -> ToolResponse:
+    """Run a tool function (sync ones in a worker thread) and normalise its result."""
+    if _is_async(run):
+        result = await run(data, ctx)
+    else:
+        result = await asyncio.to_thread(run, data, ctx)
+    if inspect.isawaitable(result):
+        result = await result
+    return to_tool_response(result)
+
+
+def to_tool_response(value: Any) -> ToolResponse:
+    """Normalise what a tool returned into a :class:`ToolResponse`."""
+    if isinstance(value, ToolResponse):
+        return value
+    if isinstance(value, str):
+        return ToolResponse(text=value)
+    if value is None:
+        return ToolResponse()
+    if isinstance(value, TextOutput):
+        return ToolResponse(text=value.text)
+    if isinstance(value, ErrorOutput):
+        return ToolResponse(error=value.error)
+    if isinstance(value, MediaOutput):
+        return ToolResponse(text=value.text, media=value.data, media_type=value.media_type)
+    if isinstance(value, BaseModel):
+        return ToolResponse(text=value.model_dump_json())
+    try:
+        return ToolResponse(text=pydantic_core.to_json(value).decode("utf-8"))
+    except pydantic_core.PydanticSerializationError as error:
+        raise InvalidArgumentError(
+            f"tool returned a {type(value).__name__}, which is not JSON-encodable"
+        ) from error

@@ -1,0 +1,218 @@
+"""Retrying transient model-call failures.
+
+Three layers, so that the schedule exists once whatever the I/O style:
+
+* :class:`RetryPolicy` is a pure value: how many retries and how long to wait before
+  each (exponential backoff with optional jitter; a provider's ``Retry-After`` wins when
+  it is within :attr:`RetryPolicy.max_retry_after`).
+* :class:`Retrier` tracks one operation's failed attempts and decides, per error,
+  whether to retry (and after which delay) or to give up.
+* :func:`retry_iter` (async iterators, used by the agent around every step's model
+  call, streaming or not) and :func:`retry_call` (coroutines) are the async drivers.
+
+What is retried is decided by :func:`fantasy.errors.is_retryable`: 408, 409, 429, 5xx
+and 529 statuses, transport failures, :class:`~fantasy.errors.IncompleteStreamError`,
+:class:`~fantasy.errors.StreamIdleTimeoutError` and retryable in-band stream errors.
+Cancellation is never retried: :class:`asyncio.CancelledError` propagates at once.
+
+Giving up follows one rule: with ``max_retries=0``, or when the very first attempt fails
+with a non-retryable error, the original error is raised; otherwise a
+:class:`~fantasy.errors.RetryError` holding every attempt's error (its ``__cause__`` is
+the last one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from fantasy._http import parse_retry_after
+from fantasy.errors import (
+    InvalidArgumentError,
+    ProviderError,
+    RateLimitError,
+    RetryError,
+    is_retryable,
+)
+
+__all__ = ["Retrier", "Retry", "RetryPolicy", "retry_after_of", "retry_call", "retry_iter"]
+
+T = TypeVar("T")
+
+Sleep = Callable[[float], Awaitable[object]]
+
+
+def retry_after_of(error: BaseException) -> float | None:
+    """The wait (seconds) the provider asked for in ``error``, if it said one.
+
+    Reads :attr:`RateLimitError.retry_after`, then the ``retry-after-ms`` /
+    ``retry-after`` headers of any :class:`~fantasy.errors.ProviderError`.
+    """
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        return error.retry_after
+    if isinstance(error, ProviderError) and error.response_headers:
+        return parse_retry_after(error.response_headers)
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    """How often and how patiently to retry a failed model call.
+
+    The wait before retry ``n`` (1-based) is ``initial_delay * multiplier ** (n - 1)``,
+    capped at ``max_delay``; with ``jitter`` it is scaled by a random factor in
+    ``[0.5, 1.0)`` so that many clients do not retry in lockstep. When the provider says
+    how long to wait (``Retry-After``) and that is at most ``max_retry_after`` seconds,
+    that wait is used as is; a longer one falls back to the backoff schedule.
+
+    Attributes:
+        max_retries: Retries after the first attempt (``0`` disables retrying).
+        initial_delay: Seconds before the first retry.
+        multiplier: Growth factor of the delay per retry.
+        max_delay: Upper bound of a backoff delay, in seconds.
+        jitter: Randomise backoff delays.
+        max_retry_after: Longest provider-requested wait that is honoured, in seconds.
+    """
+
+    max_retries: int = 2
+    initial_delay: float = 2.0
+    multiplier: float = 2.0
+    max_delay: float = 60.0
+    jitter: bool = True
+    max_retry_after: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.max_retries < 0:
+            raise InvalidArgumentError("must be >= 0", argument="max_retries")
+        if min(self.initial_delay, self.max_delay, self.max_retry_after) < 0:
+            raise InvalidArgumentError("delays must be >= 0", argument="retry")
+        if self.multiplier < 1:
+            raise InvalidArgumentError("must be >= 1", argument="multiplier")
+
+    def backoff(self, retry: int, rng: Callable[[], float] = random.random) -> float:
+        """The backoff delay before retry number ``retry`` (1-based), ignoring Retry-After."""
+        delay = min(self.initial_delay * self.multiplier ** max(retry - 1, 0), self.max_delay)
+        if self.jitter:
+            delay *= 0.5 + rng() / 2
+        return delay
+
+    def delay(
+        self,
+        retry: int,
+        error: BaseException | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> float:
+        """Seconds to wait before retry number ``retry`` (1-based) after ``error``."""
+        requested = retry_after_of(error) if error is not None else None
+        if requested is not None and 0 <= requested <= self.max_retry_after:
+            return requested
+        return self.backoff(retry, rng)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retry:
+    """A failed attempt is about to be retried (also an agent stream event).
+
+    Attributes:
+        attempt: The number of the retry about to start (1 = first retry).
+        error: Why the previous attempt failed.
+        delay: Seconds waited before the retry.
+    """
+
+    attempt: int
+    error: BaseException
+    delay: float
+    type: Literal["retry"] = "retry"
+
+
+class Retrier:
+    """Tracks the failed attempts of one operation under a :class:`RetryPolicy`.
+
+    Args:
+        policy: The schedule.
+        rng: Random source for jitter (``random.random`` by default).
+    """
+
+    def __init__(self, policy: RetryPolicy, rng: Callable[[], float] = random.random) -> None:
+        self.policy = policy
+        self.errors: list[BaseException] = []
+        self._rng = rng
+
+    def next_retry(self, error: Exception) -> Retry:
+        """Record ``error``; return the retry to make, or raise when giving up.
+
+        Raises:
+            Exception: ``error`` itself when retrying is disabled or the first attempt
+                failed with a non-retryable error.
+            RetryError: When retries are exhausted or a later attempt failed for good.
+        """
+        self.errors.append(error)
+        count = len(self.errors)
+        if self.policy.max_retries == 0 or (count == 1 and not is_retryable(error)):
+            raise error
+        if count > self.policy.max_retries or not is_retryable(error):
+            raise RetryError(list(self.errors)) from error
+        return Retry(attempt=count, error=error, delay=self.policy.delay(count, error, self._rng))
+
+
+async def _close(iterator: AsyncIterator[object]) -> None:
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+async def retry_iter(
+    policy: RetryPolicy,
+    factory: Callable[[], AsyncIterator[T]],
+    *,
+    sleep: Sleep = asyncio.sleep,
+    rng: Callable[[], float] = random.random,
+) -> AsyncGenerator[T | Retry, None]:
+    """Yield the items of ``factory()``, re-running it after transient failures.
+
+    Before each retry a :class:`Retry` is yielded, then the driver sleeps. Items already
+    yielded by a failed attempt are not taken back: the consumer decides what a
+    :class:`Retry` means (the agent drops the partial step). The iterator of each
+    attempt is closed when that attempt ends, however it ends.
+    """
+    retrier = Retrier(policy, rng)
+    while True:
+        iterator = factory()
+        try:
+            async for item in iterator:
+                yield item
+            return
+        except Exception as error:  # noqa: BLE001 - classified by the retrier
+            retry = retrier.next_retry(error)
+        finally:
+            await _close(iterator)
+        yield retry
+        await sleep(retry.delay)
+
+
+async def retry_call(
+    policy: RetryPolicy,
+    function: Callable[[], Awaitable[T]],
+    *,
+    on_retry: Callable[[Retry], Awaitable[object] | object] | None = None,
+    sleep: Sleep = asyncio.sleep,
+    rng: Callable[[], float] = random.random,
+) -> T:
+    """Await ``function()``, retrying transient failures per ``policy``.
+
+    ``on_retry`` (sync or async) is told about each retry before the wait.
+    """
+    retrier = Retrier(policy, rng)
+    while True:
+        try:
+            return await function()
+        except Exception as error:  # noqa: BLE001 - classified by the retrier
+            retry = retrier.next_retry(error)
+        if on_retry is not None:
+            outcome = on_retry(retry)
+            if isinstance(outcome, Awaitable):
+                await outcome
+        await sleep(retry.delay)

@@ -1,0 +1,234 @@
+"""RetryPolicy schedule, the Retrier's give-up rules, the async drivers, and Retry-After
+honoured end to end against a loopback HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from _fakes import HTTPJSONModel
+
+from fantasy.agent import Agent
+from fantasy.errors import (
+    AuthenticationError,
+    IncompleteStreamError,
+    InvalidArgumentError,
+    ProviderError,
+    RateLimitError,
+    RetryError,
+    StreamIdleTimeoutError,
+)
+from fantasy.retry import Retrier, Retry, RetryPolicy, retry_after_of, retry_call, retry_iter
+
+pytestmark = pytest.mark.anyio
+
+RETRYABLE = ProviderError("busy", status_code=503)
+
+
+def test_backoff_schedule_without_jitter() -> None:
+    policy = RetryPolicy(initial_delay=2, multiplier=2, max_delay=10, jitter=False)
+    assert [policy.delay(n) for n in range(1, 6)] == [2, 4, 8, 10, 10]
+
+
+def test_jitter_scales_between_half_and_full() -> None:
+    policy = RetryPolicy(initial_delay=4)
+    assert policy.delay(1, rng=lambda: 0.0) == 2.0
+    assert policy.delay(1, rng=lambda: 0.999) == pytest.approx(3.998)
+
+
+def test_retry_after_is_honoured_up_to_the_cap() -> None:
+    policy = RetryPolicy(initial_delay=5, jitter=False, max_retry_after=30)
+    assert policy.delay(1, RateLimitError("x", retry_after=12.5)) == 12.5
+    assert policy.delay(1, RateLimitError("x", retry_after=0)) == 0
+    assert policy.delay(1, RateLimitError("x", retry_after=31)) == 5  # too long: backoff
+    ms = ProviderError("x", status_code=503, response_headers={"retry-after-ms": "250"})
+    assert policy.delay(2, ms) == 0.25
+    seconds = ProviderError("x", status_code=503, response_headers={"Retry-After": "3"})
+    assert retry_after_of(seconds) == 3
+    assert retry_after_of(ValueError()) is None
+
+
+def test_policy_validation() -> None:
+    with pytest.raises(InvalidArgumentError):
+        RetryPolicy(max_retries=-1)
+    with pytest.raises(InvalidArgumentError):
+        RetryPolicy(initial_delay=-1)
+    with pytest.raises(InvalidArgumentError):
+        RetryPolicy(multiplier=0.5)
+
+
+def test_retrier_give_up_rules() -> None:
+    auth = AuthenticationError("no", status_code=401)
+    # first attempt non-retryable: the error itself
+    with pytest.raises(AuthenticationError):
+        Retrier(RetryPolicy()).next_retry(auth)
+    # retrying disabled: the error itself, even if retryable
+    with pytest.raises(ProviderError) as single:
+        Retrier(RetryPolicy(max_retries=0)).next_retry(RETRYABLE)
+    assert single.value is RETRYABLE
+    # exhausted: RetryError with every error, cause = the last
+    retrier = Retrier(RetryPolicy(max_retries=2, jitter=False))
+    assert retrier.next_retry(RETRYABLE).attempt == 1
+    assert retrier.next_retry(RETRYABLE).attempt == 2
+    with pytest.raises(RetryError) as exhausted:
+        retrier.next_retry(RETRYABLE)
+    assert exhausted.value.errors == [RETRYABLE] * 3
+    assert exhausted.value.__cause__ is RETRYABLE
+    # a later non-retryable error: RetryError
+    retrier = Retrier(RetryPolicy())
+    retrier.next_retry(RETRYABLE)
+    with pytest.raises(RetryError):
+        retrier.next_retry(auth)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        IncompleteStreamError(),
+        StreamIdleTimeoutError(),
+        ProviderError("x", status_code=529),
+        ProviderError("x", status_code=408),
+        ProviderError("x", status_code=409),
+        httpx.ConnectError("refused"),
+    ],
+)
+def test_retryable_errors(error: Exception) -> None:
+    assert Retrier(RetryPolicy(jitter=False)).next_retry(error).attempt == 1
+
+
+async def test_retry_call_sleeps_and_reports() -> None:
+    attempts: list[int] = []
+    slept: list[float] = []
+    reported: list[Retry] = []
+
+    async def flaky() -> str:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise RETRYABLE
+        return "ok"
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def on_retry(retry: Retry) -> None:
+        reported.append(retry)
+
+    policy = RetryPolicy(initial_delay=1, jitter=False)
+    assert await retry_call(policy, flaky, on_retry=on_retry, sleep=sleep) == "ok"
+    assert slept == [1, 2]
+    assert [r.attempt for r in reported] == [1, 2]
+
+
+async def test_cancellation_is_never_retried() -> None:
+    calls = 0
+
+    async def cancelled() -> None:
+        nonlocal calls
+        calls += 1
+        raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await retry_call(RetryPolicy(initial_delay=0), cancelled)
+    assert calls == 1
+
+
+async def test_retry_iter_yields_retry_and_closes_failed_attempts() -> None:
+    closed: list[int] = []
+    attempt = 0
+
+    async def items() -> AsyncIterator[int]:
+        nonlocal attempt
+        attempt += 1
+        mine = attempt
+        try:
+            yield mine * 10
+            if mine == 1:
+                raise RETRYABLE
+            yield mine * 10 + 1
+        finally:
+            closed.append(mine)
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    got: list[Any] = [item async for item in retry_iter(RetryPolicy(), items, sleep=no_sleep)]
+    assert got[0] == 10 and isinstance(got[1], Retry) and got[2:] == [20, 21]
+    assert closed == [1, 2]
+
+
+# --- loopback HTTP server ---------------------------------------------------------------
+
+
+class LoopbackServer:
+    """Answers POSTs on 127.0.0.1 from a list of (status, headers, body) replies."""
+
+    def __init__(self, replies: list[tuple[int, dict[str, str], dict[str, Any]]]) -> None:
+        self.replies = replies
+        self.bodies: list[Any] = []
+        self.server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> str:
+        self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}/v1/generate"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.server is not None
+        self.server.close()
+        await self.server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.decode().split("\r\n"):
+            if line.lower().startswith("content-length:"):
+                length = int(line.split(":", 1)[1])
+        self.bodies.append(json.loads(await reader.readexactly(length)))
+        status, headers, body = self.replies.pop(0)
+        payload = json.dumps(body).encode()
+        lines = [f"HTTP/1.1 {status} X", f"content-length: {len(payload)}", "connection: close"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+
+async def test_agent_retry_honours_retry_after_from_loopback_server() -> None:
+    replies = [
+        (429, {"retry-after": "0"}, {"error": {"message": "slow down", "type": "rate_limit"}}),
+        (200, {}, {"text": "hello after retry"}),
+    ]
+    server = LoopbackServer(replies)
+    retries: list[Retry] = []
+    async with server as url:
+        # A 30 s backoff would blow the 5 s budget: only Retry-After: 0 keeps it fast.
+        agent = Agent(
+            HTTPJSONModel(url),
+            retry=RetryPolicy(initial_delay=30, jitter=False),
+            on_retry=retries.append,
+        )
+        result = await asyncio.wait_for(agent.generate("hi"), 5)
+        streamed = Agent(HTTPJSONModel(url), retry=RetryPolicy(max_retries=0))
+        replies.append((200, {}, {"text": "streamed"}))
+        stream_result = await asyncio.wait_for(streamed.stream("hi").result(), 5)
+    assert result.text == "hello after retry"
+    assert stream_result.text == "streamed"
+    [retry] = retries
+    assert isinstance(retry.error, RateLimitError)
+    assert retry.delay == 0
+    assert server.bodies[0] == server.bodies[1] == {"prompt": ["hi"]}
+
+
+async def test_agent_gives_up_with_retry_error_from_loopback_server() -> None:
+    busy = (503, {"retry-after-ms": "1"}, {"error": {"message": "overloaded"}})
+    server = LoopbackServer([busy, busy])
+    async with server as url:
+        agent = Agent(HTTPJSONModel(url), retry=RetryPolicy(max_retries=1, initial_delay=30))
+        with pytest.raises(RetryError) as info:
+            await asyncio.wait_for(agent.generate("hi"), 5)
+    assert [getattr(e, "status_code", None) for e in info.value.errors] == [503, 503]
