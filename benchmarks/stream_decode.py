@@ -31,15 +31,24 @@ def openai_events(n: int) -> list[bytes]:
     for i in range(n):
         delta = {"content": f"tok{i} "}
         events.append({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-    call = {"index": 0, "id": "call_1", "type": "function",
-            "function": {"name": "weather", "arguments": ""}}
+    call = {
+        "index": 0,
+        "id": "call_1",
+        "type": "function",
+        "function": {"name": "weather", "arguments": ""},
+    }
     events.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]})
     for i in range(max(n // 10, 1)):
         frag = {"index": 0, "function": {"arguments": '{"k":1}'[:0] + f"x{i}"}}
         events.append({**base, "choices": [{"index": 0, "delta": {"tool_calls": [frag]}}]})
     events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
-    events.append({**base, "choices": [], "usage": {"prompt_tokens": 5,
-                   "completion_tokens": n, "total_tokens": n + 5}})
+    events.append(
+        {
+            **base,
+            "choices": [],
+            "usage": {"prompt_tokens": 5, "completion_tokens": n, "total_tokens": n + 5},
+        }
+    )
     lines = [b"data: " + json.dumps(e).encode() + b"\n\n" for e in events]
     return [*lines, b"data: [DONE]\n\n"]
 
@@ -49,25 +58,79 @@ def anthropic_events(n: int) -> list[bytes]:
         return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
 
     out = [
-        event("message_start", {"type": "message_start", "message": {
-            "id": "msg", "type": "message", "role": "assistant", "model": "m", "content": [],
-            "stop_reason": None, "usage": {"input_tokens": 5, "output_tokens": 1}}}),
-        event("content_block_start", {"type": "content_block_start", "index": 0,
-              "content_block": {"type": "text", "text": ""}}),
+        event(
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "msg",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": "m",
+                    "content": [],
+                    "stop_reason": None,
+                    "usage": {"input_tokens": 5, "output_tokens": 1},
+                },
+            },
+        ),
+        event(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ),
     ]
     for i in range(n):
-        out.append(event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                   "delta": {"type": "text_delta", "text": f"tok{i} "}}))
+        out.append(
+            event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": f"tok{i} "},
+                },
+            )
+        )
     out.append(event("content_block_stop", {"type": "content_block_stop", "index": 0}))
-    out.append(event("content_block_start", {"type": "content_block_start", "index": 1,
-               "content_block": {"type": "tool_use", "id": "toolu_1", "name": "weather",
-                                 "input": {}}}))
+    out.append(
+        event(
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 1,
+                "content_block": {
+                    "type": "tool_use",
+                    "id": "toolu_1",
+                    "name": "weather",
+                    "input": {},
+                },
+            },
+        )
+    )
     for i in range(max(n // 10, 1)):
-        out.append(event("content_block_delta", {"type": "content_block_delta", "index": 1,
-                   "delta": {"type": "input_json_delta", "partial_json": f"x{i}"}}))
+        out.append(
+            event(
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 1,
+                    "delta": {"type": "input_json_delta", "partial_json": f"x{i}"},
+                },
+            )
+        )
     out.append(event("content_block_stop", {"type": "content_block_stop", "index": 1}))
-    out.append(event("message_delta", {"type": "message_delta", "delta": {
-        "stop_reason": "tool_use"}, "usage": {"output_tokens": n}}))
+    out.append(
+        event(
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "tool_use"},
+                "usage": {"output_tokens": n},
+            },
+        )
+    )
     out.append(event("message_stop", {"type": "message_stop"}))
     return out
 
@@ -83,8 +146,9 @@ class Body(httpx.AsyncByteStream):
 
 def transport_for(chunks: list[bytes]) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, stream=Body(chunks),
-                              headers={"content-type": "text/event-stream"})
+        return httpx.Response(
+            200, stream=Body(chunks), headers={"content-type": "text/event-stream"}
+        )
 
     return httpx.MockTransport(handler)
 
@@ -111,12 +175,14 @@ async def floor(transport: httpx.MockTransport) -> int:
     from fantasy._sse import iter_sse
 
     count = 0
-    async with httpx.AsyncClient(transport=transport) as client:
-        async with client.stream("POST", "https://bench.invalid/") as response:
-            async for _event, data in iter_sse(response):
-                if data != "[DONE]":
-                    json.loads(data)
-                count += 1
+    async with (
+        httpx.AsyncClient(transport=transport) as client,
+        client.stream("POST", "https://bench.invalid/") as response,
+    ):
+        async for _event, data in iter_sse(response):
+            if data != "[DONE]":
+                json.loads(data)
+            count += 1
     return count
 
 
@@ -143,8 +209,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print(f"Python {platform.python_version()} ({platform.machine()}), best of {args.repeat}\n")
-    print("| dialect | text deltas | events | floor: SSE + json.loads (µs/event) "
-          "| model.stream() (µs/event) | peak memory (MB) |")
+    print(
+        "| dialect | text deltas | events | floor: SSE + json.loads (µs/event) "
+        "| model.stream() (µs/event) | peak memory (MB) |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for dialect, make in (("openai", openai_events), ("anthropic", anthropic_events)):
         for n in args.sizes:
@@ -159,8 +227,10 @@ def main() -> None:
             floor_time, events = timed(run_floor, args.repeat)
             model_time, _ = timed(run_model, args.repeat)
             memory = peak_memory(run_model)
-            print(f"| {dialect} | {n} | {events} | {floor_time / events * 1e6:.2f} "
-                  f"| {model_time / events * 1e6:.2f} | {memory:.1f} |")
+            print(
+                f"| {dialect} | {n} | {events} | {floor_time / events * 1e6:.2f} "
+                f"| {model_time / events * 1e6:.2f} | {memory:.1f} |"
+            )
 
 
 if __name__ == "__main__":

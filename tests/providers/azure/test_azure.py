@@ -153,7 +153,10 @@ def test_empty_choices_first_chunk() -> None:
     assert finish.usage.output_tokens == 140
 
 
-def test_responses_api_not_implemented_yet() -> None:
+def test_responses_api_model_url() -> None:
+    from fantasy.providers.openai.responses import ResponsesModel
+
     provider = AzureProvider(base_url="res", api_key=KEY, use_responses_api=True)
-    with pytest.raises(InvalidArgumentError, match="not implemented yet"):
-        provider.language_model("gpt-5-mini")
+    model = provider.language_model("gpt-5-mini")
+    assert isinstance(model, ResponsesModel)
+    assert model.url == "https://res.openai.azure.com/openai/v1/responses"

@@ -276,10 +276,13 @@ def test_repr_hides_key_and_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
         OpenAIProvider()
 
 
-def test_responses_api_not_implemented_yet() -> None:
+def test_responses_api_model_url() -> None:
+    from fantasy.providers.openai.responses import ResponsesModel
+
     provider = OpenAIProvider(api_key=KEY, use_responses_api=True)
-    with pytest.raises(InvalidArgumentError, match="not implemented yet"):
-        provider.language_model("gpt-4o")
+    model = provider.language_model("gpt-4o")
+    assert isinstance(model, ResponsesModel)
+    assert model.url == "https://api.openai.com/v1/responses"
 
 
 def test_registry_builds_provider() -> None:

@@ -1,4 +1,4 @@
-"""Azure OpenAI: the Chat Completions dialect on an Azure resource (``/openai/v1``).
+"""Azure OpenAI: Chat Completions or the Responses API on an Azure resource (``/openai/v1``).
 
 Example::
 
@@ -8,7 +8,8 @@ Example::
     model = provider.language_model("gpt-5-mini")  # key from AZURE_OPENAI_API_KEY
 
 The key goes in the ``api-key`` header. Call options use the ``"openai"`` namespace
-(:class:`~fantasy.providers.openai.OpenAIOptions`).
+(:class:`~fantasy.providers.openai.OpenAIOptions`). ``use_responses_api=True`` serves
+models through ``.../openai/v1/responses`` instead of ``.../chat/completions``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers.openai._errors import parse_error
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
+from fantasy.providers.openai.responses import ResponsesModel
 
 __all__ = ["AzureProvider", "normalize_base_url"]
 
@@ -65,8 +67,8 @@ class AzureProvider:
         timeout: Request timeout in seconds.
         stream_idle_timeout: Seconds without stream data before a stream fails.
         name: Provider name reported by models and errors.
-        use_responses_api: Serve models through the Responses API (not implemented
-            yet: :meth:`language_model` raises InvalidArgumentError).
+        use_responses_api: Serve models through the Responses API (``/responses``)
+            instead of Chat Completions.
     """
 
     def __init__(
@@ -122,19 +124,31 @@ class AzureProvider:
     def __repr__(self) -> str:
         return f"AzureProvider(name={self._name!r}, base_url={self._base_url!r})"
 
-    def language_model(self, model_id: str) -> ChatModel:
-        """The Chat Completions model (deployment) ``model_id``.
+    def language_model(self, model_id: str) -> ChatModel | ResponsesModel:
+        """The model (deployment) ``model_id``.
 
-        Raises:
-            InvalidArgumentError: the provider was built with ``use_responses_api=True``
-                (not implemented yet).
+        A Responses API model when the provider was built with ``use_responses_api=True``,
+        else a Chat Completions model.
         """
         if self._use_responses_api:
-            raise InvalidArgumentError("not implemented yet", argument="use_responses_api")
+            return self.responses_model(model_id)
+        return self.chat_model(model_id)
+
+    def chat_model(self, model_id: str) -> ChatModel:
+        """The Chat Completions model ``model_id`` (whatever ``use_responses_api`` says)."""
         return ChatModel(
             provider=self._name,
             model_id=model_id,
             client=self._client,
             url=f"{self._base_url}/chat/completions{self._query}",
             hooks=ChatHooks(),
+        )
+
+    def responses_model(self, model_id: str) -> ResponsesModel:
+        """The Responses API model ``model_id`` (whatever ``use_responses_api`` says)."""
+        return ResponsesModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            url=f"{self._base_url}/responses{self._query}",
         )

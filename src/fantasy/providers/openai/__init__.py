@@ -1,12 +1,14 @@
-"""OpenAI: the Chat Completions API.
+"""OpenAI: the Chat Completions API and the Responses API.
 
 Example::
 
     from fantasy.providers.openai import OpenAIProvider
 
     model = OpenAIProvider().language_model("gpt-4o")  # key from OPENAI_API_KEY
+    responses = OpenAIProvider(use_responses_api=True).language_model("gpt-5")
 
 Call options go under ``provider_options={"openai": OpenAIOptions(...)}`` (or a dict).
+OpenAI's built-in web search (Responses API only) is :func:`web_search_tool`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers.openai._errors import parse_error
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
-from fantasy.providers.openai.options import OpenAIChatMetadata, OpenAIOptions
+from fantasy.providers.openai.options import (
+    OpenAIChatMetadata,
+    OpenAIOptions,
+    OpenAIResponsesItemMetadata,
+    OpenAIResponsesReasoningMetadata,
+)
+from fantasy.providers.openai.responses import ResponsesModel, web_search_tool
 
 __all__ = [
     "ChatHooks",
@@ -28,6 +36,10 @@ __all__ = [
     "OpenAIChatMetadata",
     "OpenAIOptions",
     "OpenAIProvider",
+    "OpenAIResponsesItemMetadata",
+    "OpenAIResponsesReasoningMetadata",
+    "ResponsesModel",
+    "web_search_tool",
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -56,8 +68,8 @@ class OpenAIProvider:
         timeout: Request timeout in seconds.
         stream_idle_timeout: Seconds without stream data before a stream fails.
         name: Provider name reported by models and errors.
-        use_responses_api: Serve models through the Responses API (not implemented
-            yet: :meth:`language_model` raises InvalidArgumentError).
+        use_responses_api: Serve models through the Responses API (``/responses``)
+            instead of Chat Completions.
     """
 
     def __init__(
@@ -109,19 +121,31 @@ class OpenAIProvider:
     def __repr__(self) -> str:
         return f"OpenAIProvider(name={self._name!r}, base_url={self._base_url!r})"
 
-    def language_model(self, model_id: str) -> ChatModel:
-        """The Chat Completions model ``model_id``.
+    def language_model(self, model_id: str) -> ChatModel | ResponsesModel:
+        """The model ``model_id``.
 
-        Raises:
-            InvalidArgumentError: the provider was built with ``use_responses_api=True``
-                (not implemented yet).
+        A Responses API model when the provider was built with ``use_responses_api=True``,
+        else a Chat Completions model.
         """
         if self._use_responses_api:
-            raise InvalidArgumentError("not implemented yet", argument="use_responses_api")
+            return self.responses_model(model_id)
+        return self.chat_model(model_id)
+
+    def chat_model(self, model_id: str) -> ChatModel:
+        """The Chat Completions model ``model_id`` (whatever ``use_responses_api`` says)."""
         return ChatModel(
             provider=self._name,
             model_id=model_id,
             client=self._client,
             url=f"{self._base_url}/chat/completions",
             hooks=ChatHooks(),
+        )
+
+    def responses_model(self, model_id: str) -> ResponsesModel:
+        """The Responses API model ``model_id`` (whatever ``use_responses_api`` says)."""
+        return ResponsesModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            url=f"{self._base_url}/responses",
         )

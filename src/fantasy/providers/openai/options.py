@@ -2,20 +2,31 @@
 
 Pass options per call (or per message) as ``provider_options={"openai": OpenAIOptions(...)}``
 or as a plain dict of the same fields. Only the fields that are set reach the request.
-Azure reads the same namespace.
+Azure reads the same namespace. One options model serves both APIs: a field the
+chosen API cannot send (:data:`RESPONSES_ONLY_OPTIONS` on Chat Completions,
+:data:`CHAT_ONLY_OPTIONS` on the Responses API) becomes a call warning.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from fantasy.options import ProviderData
 
-__all__ = ["OpenAIChatMetadata", "OpenAIOptions"]
+__all__ = [
+    "CHAT_ONLY_OPTIONS",
+    "RESPONSES_ONLY_OPTIONS",
+    "OpenAIChatMetadata",
+    "OpenAIOptions",
+    "OpenAIResponsesItemMetadata",
+    "OpenAIResponsesReasoningMetadata",
+]
 
 
 class OpenAIOptions(ProviderData):
-    """Chat Completions options.
+    """Chat Completions and Responses API options.
 
     Attributes:
         reasoning_effort: ``"minimal"``, ``"low"``, ``"medium"``, ``"high"`` (reasoning models).
@@ -31,7 +42,17 @@ class OpenAIOptions(ProviderData):
         top_logprobs: How many alternatives per token (0-20); implies ``logprobs``.
         max_completion_tokens: Overrides the call's max output tokens.
         text_verbosity: ``"low"``, ``"medium"``, ``"high"`` (sent as ``verbosity``).
-        prediction: Predicted output, e.g. ``{"type": "content", "content": "..."}``.
+        prediction: Predicted output, e.g. ``{"type": "content", "content": "..."}``
+            (Chat Completions only).
+        include: Extra output data (Responses only), e.g. ``["reasoning.encrypted_content"]``.
+        reasoning_summary: ``"auto"``, ``"concise"`` or ``"detailed"`` (Responses only).
+        previous_response_id: Continue from a stored response (Responses only).
+        truncation: ``"auto"`` or ``"disabled"`` (Responses only).
+        instructions: A system/developer message inserted by the API (Responses only).
+        max_tool_calls: At most this many built-in tool calls (Responses only).
+
+    ``logit_bias`` and ``prediction`` are Chat Completions only; ``store`` defaults to
+    ``false`` on the Responses API.
     """
 
     type_id: ClassVar[str] = "openai.options"
@@ -50,6 +71,26 @@ class OpenAIOptions(ProviderData):
     max_completion_tokens: int | None = None
     text_verbosity: str | None = None
     prediction: dict[str, Any] | None = None
+    include: list[str] | None = None
+    reasoning_summary: str | None = None
+    previous_response_id: str | None = None
+    truncation: str | None = None
+    instructions: str | None = None
+    max_tool_calls: int | None = None
+
+
+RESPONSES_ONLY_OPTIONS = (
+    "include",
+    "reasoning_summary",
+    "previous_response_id",
+    "truncation",
+    "instructions",
+    "max_tool_calls",
+)
+"""Fields of :class:`OpenAIOptions` that only the Responses API can send."""
+
+CHAT_ONLY_OPTIONS = ("logit_bias", "prediction")
+"""Fields of :class:`OpenAIOptions` that only the Chat Completions API can send."""
 
 
 class OpenAIChatMetadata(ProviderData):
@@ -66,3 +107,38 @@ class OpenAIChatMetadata(ProviderData):
     logprobs: list[dict[str, Any]] | None = None
     accepted_prediction_tokens: int | None = None
     rejected_prediction_tokens: int | None = None
+
+
+class OpenAIResponsesReasoningMetadata(ProviderData):
+    """One reasoning item of a Responses API answer.
+
+    Reported as the ``"openai"`` provider metadata of a reasoning content item.
+    Reasoning items are not sent back to the API (the Responses dialect replays none).
+
+    Attributes:
+        item_id: The reasoning item's id (``rs_...``).
+        encrypted_content: The encrypted reasoning, when the call asked for it with
+            ``include=["reasoning.encrypted_content"]``.
+        summary: The reasoning summary texts, one per summary part.
+    """
+
+    type_id: ClassVar[str] = "openai.responses_reasoning"
+
+    item_id: str = ""
+    encrypted_content: str | None = None
+    summary: list[str] = Field(default_factory=list)
+
+
+class OpenAIResponsesItemMetadata(ProviderData):
+    """The output item behind a content item of a Responses API answer.
+
+    Set on provider-executed tool calls and results (web search); with ``store=true``
+    they are sent back as an ``item_reference`` to this id.
+
+    Attributes:
+        item_id: The output item's id (``ws_...``).
+    """
+
+    type_id: ClassVar[str] = "openai.responses_item"
+
+    item_id: str = ""

@@ -31,7 +31,7 @@ from fantasy.messages import (
 from fantasy.model import Call, ResponseFormat
 from fantasy.providers import _media
 from fantasy.providers.openai._wire import WireFunction, WireTool, WireToolCall
-from fantasy.providers.openai.options import OpenAIOptions
+from fantasy.providers.openai.options import RESPONSES_ONLY_OPTIONS, OpenAIOptions
 from fantasy.tools import FunctionTool, SpecificToolChoice, Tool, ToolChoice
 from fantasy.usage import CallWarning
 
@@ -379,6 +379,11 @@ def apply_openai_options(
     body: Body, options: OpenAIOptions, *, reasoning: bool
 ) -> list[CallWarning]:
     """Write the set fields of ``options`` into ``body``; unsupported ones become warnings."""
+    warnings = [
+        CallWarning.unsupported(name, "Responses API only; not sent to chat completions")
+        for name in RESPONSES_ONLY_OPTIONS
+        if getattr(options, name) is not None
+    ]
     for name in _PLAIN_OPTIONS:
         value = getattr(options, name)
         if value is not None and value != {}:
@@ -388,7 +393,7 @@ def apply_openai_options(
     if options.max_completion_tokens is not None:
         body.pop("max_tokens", None)
         body["max_completion_tokens"] = options.max_completion_tokens
-    return _logprob_options(body, options, reasoning)
+    return warnings + _logprob_options(body, options, reasoning)
 
 
 def _logprob_options(body: Body, options: OpenAIOptions, reasoning: bool) -> list[CallWarning]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy import stream
@@ -148,9 +148,18 @@ class StreamState:
         raw_finish_reason: The finish reason, once seen.
         logprobs: Collected ``logprobs.content`` entries.
         extras: Free space for hooks to keep their own state.
+
+    Args:
+        on_reasoning_end: Called whenever a reasoning block closes; the metadata it
+            returns completes the block's ``ReasoningEnd`` (see
+            :meth:`ChatHooks.reasoning_end_metadata`).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        on_reasoning_end: Callable[[StreamState], Mapping[str, Any] | None] | None = None,
+    ) -> None:
+        self._on_reasoning_end = on_reasoning_end
         self.chunk: dict[str, Any] = {}
         self.choice: dict[str, Any] = {}
         self.tool_calls = ToolCallAccumulator()
@@ -208,12 +217,18 @@ class StreamState:
         return [stream.TextEnd(id=block)]
 
     def end_reasoning(self, provider_metadata: Mapping[str, Any] | None = None) -> list[StreamPart]:
-        """Close the open reasoning block, if any (``provider_metadata`` completes it)."""
+        """Close the open reasoning block, if any (``provider_metadata`` completes it).
+
+        Metadata from the ``on_reasoning_end`` callback is merged under
+        ``provider_metadata`` (which wins on equal keys).
+        """
         if not self._reasoning_id:
             return []
         block, self._reasoning_id = self._reasoning_id, ""
-        if provider_metadata:
-            return [stream.ReasoningEnd(id=block, provider_metadata=dict(provider_metadata))]
+        collected = self._on_reasoning_end(self) if self._on_reasoning_end is not None else None
+        metadata = {**(collected or {}), **(provider_metadata or {})}
+        if metadata:
+            return [stream.ReasoningEnd(id=block, provider_metadata=metadata)]
         return [stream.ReasoningEnd(id=block)]
 
     @property
@@ -236,7 +251,7 @@ class StreamDecoder:
     def __init__(self, *, hooks: ChatHooks, provider: str) -> None:
         self.hooks = hooks
         self.provider = provider
-        self.state = StreamState()
+        self.state = StreamState(on_reasoning_end=hooks.reasoning_end_metadata)
         self._metadata_sent = False
         self._finished = False
         self._failed = False

@@ -141,6 +141,16 @@ class ChatHooks:
         """
         return []
 
+    def reasoning_end_metadata(self, state: StreamState) -> Mapping[str, Any] | None:
+        """Provider metadata that completes a streamed reasoning block as it closes.
+
+        Runs whenever the decoder closes a reasoning block (text or a tool call
+        begins, the choice finishes, the stream ends). Use it for replay data
+        gathered over several deltas (signatures, encrypted reasoning, summaries),
+        kept in ``state.extras``. The default returns ``None``.
+        """
+        return None
+
     def usage(self, raw: Mapping[str, Any]) -> Usage:
         """Token usage from a ``usage`` object (``{}`` when the provider sent none)."""
         return usage_from_openai(raw)

@@ -1,0 +1,438 @@
+"""Responses API answers → fantasy values (pure; no I/O).
+
+:func:`decode_response` reads a whole JSON response; :class:`StreamDecoder` reads the
+events of a streamed one (``event:`` + ``data:`` SSE lines; the event kind is read from
+the data's ``type``). Stream blocks are keyed by output item: a ``message`` item is one
+text block (id = item id), a ``reasoning`` item one reasoning block (id = item id, its
+summary parts separated by a blank line), a ``function_call`` one tool input (id =
+``call_id``).
+
+The stream ends at ``response.completed`` / ``response.incomplete`` (a ``Finish``
+part), or at ``response.failed`` / ``error`` (a ``stream.Error`` part, retryable per the
+error code). A stream that closes before any of these raises
+:class:`~fantasy.errors.IncompleteStreamError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from fantasy import stream
+from fantasy.content import Content, SourceContent, ToolCallContent
+from fantasy.errors import IncompleteStreamError
+from fantasy.providers._toolcalls import new_tool_call_id
+from fantasy.providers.openai._errors import error_from_payload
+from fantasy.providers.openai.responses._items import (
+    SUMMARY_SEPARATOR,
+    WEB_SEARCH_TOOL_NAME,
+    arguments_of,
+    as_dict,
+    finish_reason_of,
+    invalid,
+    item_content,
+    item_metadata,
+    message_text,
+    reasoning_metadata,
+    reasoning_text,
+    source_of,
+    sources_of_message,
+    text_of,
+    usage_from_responses,
+    web_search_input,
+    web_search_result,
+)
+from fantasy.response import Response, ResponseInfo
+from fantasy.stream import StreamPart
+
+__all__ = ["StreamDecoder", "decode_response", "usage_from_responses"]
+
+
+# --- whole responses -------------------------------------------------------------------------
+
+
+def decode_response(data: Any, *, provider: str) -> Response:
+    """A whole Responses API JSON answer as a :class:`Response`.
+
+    Raises:
+        ProviderError: The response carries an ``error`` (status ``failed``).
+        InvalidResponseError: The JSON is not a response object.
+    """
+    if not isinstance(data, dict):
+        raise invalid("response is not a JSON object", data, provider)
+    if isinstance(data.get("error"), dict) and data["error"]:
+        raise error_from_payload({"error": data["error"]}, provider=provider)
+    output = data.get("output")
+    if not isinstance(output, list):
+        raise invalid("response has no output list", data, provider)
+    content: list[Content] = []
+    for item in output:
+        if isinstance(item, dict):
+            content.extend(item_content(item))
+    has_calls = any(
+        isinstance(item, ToolCallContent) and not item.provider_executed for item in content
+    )
+    finish_reason, raw_reason = finish_reason_of(data, has_calls)
+    return Response(
+        content=tuple(content),
+        finish_reason=finish_reason,
+        raw_finish_reason=raw_reason,
+        usage=usage_from_responses(as_dict(data.get("usage"))),
+        info=ResponseInfo(id=text_of(data.get("id")), model_id=text_of(data.get("model"))),
+    )
+
+
+# --- streams -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Block:
+    """An open text or reasoning block: whether text or annotations arrived as events."""
+
+    saw_text: bool = False
+    saw_sources: bool = False
+
+
+@dataclass(slots=True)
+class _Call:
+    """An open tool input (function call or web search) of one output item."""
+
+    call_id: str
+    name: str
+    provider_executed: bool = False
+    chunks: list[str] = field(default_factory=list)
+
+
+def _source_part(source: SourceContent) -> StreamPart:
+    return stream.Source(
+        source_type=source.source_type,
+        id=source.id,
+        url=source.url,
+        title=source.title,
+        media_type=source.media_type,
+        filename=source.filename,
+    )
+
+
+Handler = Callable[[dict[str, Any]], list[StreamPart]]
+
+
+class StreamDecoder:
+    """Decodes the events of one streamed Responses API answer.
+
+    Call :meth:`feed` with each event's data (and its SSE event name) and
+    :meth:`finish` once the connection closes. Stop feeding after :attr:`done`.
+    """
+
+    def __init__(self, *, provider: str) -> None:
+        self.provider = provider
+        self._metadata_sent = False
+        self._finished = False
+        self._failed = False
+        self._has_client_calls = False
+        self._text: dict[str, _Block] = {}
+        self._reasoning: dict[str, _Block] = {}
+        self._calls: dict[str, _Call] = {}
+        self._handlers: dict[str, Handler] = {
+            "response.created": self._on_metadata,
+            "response.in_progress": self._on_metadata,
+            "response.output_item.added": self._on_item_added,
+            "response.output_item.done": self._on_item_done,
+            "response.output_text.delta": self._on_text_delta,
+            "response.refusal.delta": self._on_text_delta,
+            "response.output_text.annotation.added": self._on_annotation,
+            "response.reasoning_summary_part.added": self._on_summary_part,
+            "response.reasoning_summary_text.delta": self._on_reasoning_delta,
+            "response.reasoning_text.delta": self._on_reasoning_delta,
+            "response.function_call_arguments.delta": self._on_arguments_delta,
+            "response.completed": self._on_finished,
+            "response.incomplete": self._on_finished,
+            "response.failed": self._on_failed,
+            "error": self._on_error,
+        }
+
+    @property
+    def done(self) -> bool:
+        """Whether the stream ended (finish signal or in-band error)."""
+        return self._finished or self._failed
+
+    def feed(self, data: str, event: str = "") -> list[StreamPart]:
+        """Decode one event's data string; ``event`` is the SSE event name, if any."""
+        if self.done:
+            return []
+        data = data.strip()
+        if not data or data == "[DONE]":
+            return []
+        try:
+            payload = json.loads(data)
+        except ValueError as error:
+            raise invalid(
+                f"stream event is not valid JSON: {error}", data, self.provider
+            ) from error
+        if not isinstance(payload, dict):
+            raise invalid("stream event is not a JSON object", data, self.provider)
+        kind = text_of(payload.get("type")) or event
+        handler = self._handlers.get(kind)
+        return handler(payload) if handler is not None else []
+
+    def finish(self) -> list[StreamPart]:
+        """Parts due at the end of the connection; raises if the stream was cut short."""
+        if self.done:
+            return []
+        raise IncompleteStreamError(provider=self.provider)
+
+    # --- response-level events --------------------------------------------------------------
+
+    def _on_metadata(self, payload: dict[str, Any]) -> list[StreamPart]:
+        if self._metadata_sent:
+            return []
+        response = as_dict(payload.get("response"))
+        response_id, model = text_of(response.get("id")), text_of(response.get("model"))
+        if not response_id and not model:
+            return []
+        self._metadata_sent = True
+        return [stream.ResponseMetadata(id=response_id, model_id=model)]
+
+    def _on_finished(self, payload: dict[str, Any]) -> list[StreamPart]:
+        response = as_dict(payload.get("response"))
+        parts = [*self._on_metadata(payload), *self._close_all()]
+        finish_reason, raw_reason = finish_reason_of(response, self._has_client_calls)
+        self._finished = True
+        parts.append(
+            stream.Finish(
+                finish_reason=finish_reason,
+                usage=usage_from_responses(as_dict(response.get("usage"))),
+                raw_finish_reason=raw_reason,
+            )
+        )
+        return parts
+
+    def _on_failed(self, payload: dict[str, Any]) -> list[StreamPart]:
+        self._failed = True
+        error = as_dict(as_dict(payload.get("response")).get("error"))
+        error = error or {"message": "response failed", "code": "failed"}
+        return [stream.Error(error_from_payload({"error": error}, provider=self.provider))]
+
+    def _on_error(self, payload: dict[str, Any]) -> list[StreamPart]:
+        self._failed = True
+        return [stream.Error(error_from_payload(payload, provider=self.provider))]
+
+    # --- output items ------------------------------------------------------------------------
+
+    def _on_item_added(self, payload: dict[str, Any]) -> list[StreamPart]:
+        item = as_dict(payload.get("item"))
+        kind, item_id = item.get("type"), text_of(item.get("id"))
+        if kind == "message":
+            return self._open_text(item_id)
+        if kind == "reasoning":
+            return self._open_reasoning(item_id, item)
+        if kind == "function_call":
+            call = self._open_call(item_id, item)
+            arguments = text_of(item.get("arguments"))
+            if not arguments:
+                return [self._input_start(call)]
+            call.chunks.append(arguments)
+            return [
+                self._input_start(call),
+                stream.ToolInputDelta(id=call.call_id, delta=arguments),
+            ]
+        if kind == "web_search_call":
+            return [self._input_start(self._open_call(item_id, item))]
+        return []
+
+    def _on_item_done(self, payload: dict[str, Any]) -> list[StreamPart]:
+        item = as_dict(payload.get("item"))
+        kind, item_id = item.get("type"), text_of(item.get("id"))
+        if kind == "message":
+            return self._message_done(item_id, item)
+        if kind == "reasoning":
+            return self._reasoning_done(item_id, item)
+        if kind == "function_call":
+            return self._function_call_done(item_id, item)
+        if kind == "web_search_call":
+            return self._web_search_done(item_id, item)
+        return []
+
+    # --- text ------------------------------------------------------------------------------------
+
+    def _open_text(self, item_id: str) -> list[StreamPart]:
+        self._text[item_id] = _Block()
+        return [stream.TextStart(id=item_id)]
+
+    def _text_block(self, item_id: str, parts: list[StreamPart]) -> _Block:
+        block = self._text.get(item_id)
+        if block is None:
+            parts.extend(self._open_text(item_id))
+            block = self._text[item_id]
+        return block
+
+    def _on_text_delta(self, payload: dict[str, Any]) -> list[StreamPart]:
+        delta = text_of(payload.get("delta"))
+        if not delta:
+            return []
+        item_id = text_of(payload.get("item_id"))
+        parts: list[StreamPart] = []
+        self._text_block(item_id, parts).saw_text = True
+        parts.append(stream.TextDelta(id=item_id, delta=delta))
+        return parts
+
+    def _on_annotation(self, payload: dict[str, Any]) -> list[StreamPart]:
+        source = source_of(as_dict(payload.get("annotation")))
+        if source is None:
+            return []
+        parts: list[StreamPart] = []
+        self._text_block(text_of(payload.get("item_id")), parts).saw_sources = True
+        parts.append(_source_part(source))
+        return parts
+
+    def _message_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+        parts: list[StreamPart] = []
+        block = self._text_block(item_id, parts)
+        del self._text[item_id]
+        text = "" if block.saw_text else message_text(item)
+        if text:
+            parts.append(stream.TextDelta(id=item_id, delta=text))
+        parts.append(stream.TextEnd(id=item_id))
+        if not block.saw_sources:
+            parts.extend(_source_part(source) for source in sources_of_message(item))
+        return parts
+
+    # --- reasoning ----------------------------------------------------------------------------
+
+    def _open_reasoning(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+        self._reasoning[item_id] = _Block()
+        return [stream.ReasoningStart(id=item_id, provider_metadata=reasoning_metadata(item))]
+
+    def _reasoning_block(self, item_id: str, parts: list[StreamPart]) -> _Block:
+        block = self._reasoning.get(item_id)
+        if block is None:
+            parts.extend(self._open_reasoning(item_id, {"id": item_id}))
+            block = self._reasoning[item_id]
+        return block
+
+    def _on_summary_part(self, payload: dict[str, Any]) -> list[StreamPart]:
+        item_id = text_of(payload.get("item_id"))
+        parts: list[StreamPart] = []
+        block = self._reasoning_block(item_id, parts)
+        if block.saw_text:
+            parts.append(stream.ReasoningDelta(id=item_id, delta=SUMMARY_SEPARATOR))
+        return parts
+
+    def _on_reasoning_delta(self, payload: dict[str, Any]) -> list[StreamPart]:
+        delta = text_of(payload.get("delta"))
+        if not delta:
+            return []
+        item_id = text_of(payload.get("item_id"))
+        parts: list[StreamPart] = []
+        self._reasoning_block(item_id, parts).saw_text = True
+        parts.append(stream.ReasoningDelta(id=item_id, delta=delta))
+        return parts
+
+    def _reasoning_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+        parts: list[StreamPart] = []
+        block = self._reasoning_block(item_id, parts)
+        del self._reasoning[item_id]
+        text = "" if block.saw_text else reasoning_text(item)
+        if text:
+            parts.append(stream.ReasoningDelta(id=item_id, delta=text))
+        parts.append(stream.ReasoningEnd(id=item_id, provider_metadata=reasoning_metadata(item)))
+        return parts
+
+    # --- tool calls ------------------------------------------------------------------------------
+
+    def _open_call(self, item_id: str, item: dict[str, Any]) -> _Call:
+        if item.get("type") == "web_search_call":
+            call = _Call(
+                call_id=item_id or new_tool_call_id(),
+                name=WEB_SEARCH_TOOL_NAME,
+                provider_executed=True,
+            )
+        else:
+            call = _Call(
+                call_id=text_of(item.get("call_id")) or new_tool_call_id(),
+                name=text_of(item.get("name")),
+            )
+        self._calls[item_id] = call
+        return call
+
+    @staticmethod
+    def _input_start(call: _Call) -> StreamPart:
+        return stream.ToolInputStart(
+            id=call.call_id, tool_name=call.name, provider_executed=call.provider_executed
+        )
+
+    def _call_for(self, item_id: str, item: dict[str, Any], parts: list[StreamPart]) -> _Call:
+        call = self._calls.pop(item_id, None)
+        if call is None:
+            call = self._open_call(item_id, item)
+            del self._calls[item_id]
+            parts.append(self._input_start(call))
+        return call
+
+    def _on_arguments_delta(self, payload: dict[str, Any]) -> list[StreamPart]:
+        call = self._calls.get(text_of(payload.get("item_id")))
+        delta = text_of(payload.get("delta"))
+        if call is None or not delta:
+            return []
+        call.chunks.append(delta)
+        return [stream.ToolInputDelta(id=call.call_id, delta=delta)]
+
+    def _function_call_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+        parts: list[StreamPart] = []
+        call = self._call_for(item_id, item, parts)
+        if "arguments" in item:
+            arguments = arguments_of(item.get("arguments"))
+        else:
+            arguments = arguments_of("".join(call.chunks))
+        if not call.chunks and arguments != "{}":
+            parts.append(stream.ToolInputDelta(id=call.call_id, delta=arguments))
+        self._has_client_calls = True
+        parts.append(stream.ToolInputEnd(id=call.call_id))
+        parts.append(
+            stream.ToolCall(tool_call_id=call.call_id, tool_name=call.name, input=arguments)
+        )
+        return parts
+
+    def _web_search_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+        parts: list[StreamPart] = []
+        call = self._call_for(item_id, item, parts)
+        arguments = web_search_input(item)
+        metadata = item_metadata(item)
+        parts.append(stream.ToolInputDelta(id=call.call_id, delta=arguments))
+        parts.append(stream.ToolInputEnd(id=call.call_id))
+        parts.append(
+            stream.ToolCall(
+                tool_call_id=call.call_id,
+                tool_name=call.name,
+                input=arguments,
+                provider_executed=True,
+                provider_metadata=metadata,
+            )
+        )
+        parts.append(
+            stream.ToolResult(
+                tool_call_id=call.call_id,
+                tool_name=call.name,
+                result=web_search_result(item),
+                provider_executed=True,
+                provider_metadata=metadata,
+            )
+        )
+        return parts
+
+    # --- end -------------------------------------------------------------------------------------
+
+    def _close_all(self) -> list[StreamPart]:
+        """Close blocks and tool inputs the provider left open before finishing."""
+        parts: list[StreamPart] = [stream.TextEnd(id=item_id) for item_id in self._text]
+        parts += [stream.ReasoningEnd(id=item_id) for item_id in self._reasoning]
+        self._text.clear()
+        self._reasoning.clear()
+        for item_id, call in list(self._calls.items()):
+            if call.provider_executed:
+                parts.extend(self._web_search_done(item_id, {"id": item_id}))
+            else:
+                parts.extend(self._function_call_done(item_id, {"type": "function_call"}))
+        return parts
