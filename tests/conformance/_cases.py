@@ -262,11 +262,10 @@ async def web_search_case(
 async def computer_case(
     model: Any, scenario: dict[str, Any], spec: dict[str, Any], _: Path
 ) -> None:
-    from fantasy.providers.anthropic import computer_use_tool
-
     from fantasy import stream as parts
     from fantasy.messages import MediaOutput, ToolCallPart, ToolResultPart
     from fantasy.model import Call
+    from fantasy.providers.anthropic import computer_use_tool
 
     version = "computer_20251124" if "opus-4-6" in scenario["model"] else "computer_20250124"
     tool = computer_use_tool(version=version, display_width_px=1920.0, display_height_px=1080.0)
