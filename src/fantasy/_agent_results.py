@@ -106,9 +106,12 @@ class AgentResult:
 
     Attributes:
         steps: The steps taken (at least one).
+        prompt: The messages the run started from: system prompt, the history passed
+            in and the new user message.
     """
 
     steps: tuple[StepResult, ...]
+    prompt: tuple[Message, ...] = ()
 
     @property
     def response(self) -> Response:
@@ -137,18 +140,33 @@ class AgentResult:
         return tuple(message for step in self.steps for message in step.messages)
 
     @property
+    def history(self) -> tuple[Message, ...]:
+        """The conversation so far, without system messages.
+
+        Pass it as ``messages=`` to continue the conversation on the next turn (the agent
+        adds its system prompt again).
+        """
+        return (*(m for m in self.prompt if m.role != "system"), *self.messages)
+
+    @property
     def finish_reason(self) -> FinishReason:
         """The last step's finish reason."""
         return self.steps[-1].finish_reason
 
     def to_dict(self) -> dict[str, Any]:
         """Serialize to JSON-ready data (provider data keeps its type ids)."""
-        return {"steps": [step.to_dict() for step in self.steps]}
+        return {
+            "steps": [step.to_dict() for step in self.steps],
+            "prompt": [message.to_dict() for message in self.prompt],
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AgentResult:
         """Inverse of :meth:`to_dict`."""
-        return cls(steps=tuple(StepResult.from_dict(step) for step in data["steps"]))
+        return cls(
+            steps=tuple(StepResult.from_dict(step) for step in data["steps"]),
+            prompt=tuple(Message.from_dict(message) for message in data.get("prompt", ())),
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

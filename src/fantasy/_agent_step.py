@@ -355,4 +355,4 @@ async def run_agent(run: Run) -> AsyncGenerator[AgentEvent, None]:
         run.state.error = error
         await fire(run.settings.on_error, error)
         raise
-    run.state.result = AgentResult(steps=tuple(steps))
+    run.state.result = AgentResult(steps=tuple(steps), prompt=run.prompt)

@@ -3,14 +3,17 @@
 Modes (see :class:`ObjectCall`):
 
 * ``json``: ``Call.response_format`` carries the provider-neutral schema, its name and
-  description; providers adapt it to their native JSON mode.
+  description; providers adapt it to their native JSON mode. On a model whose
+  ``supports_json_schema()`` is false the call keeps ``response_format`` (the provider
+  warns that it is unsupported) and also gets ``text`` mode's instruction; the JSON
+  is then read from the answer as in ``text`` mode.
 * ``tool``: one synthetic :class:`~fantasy.tools.FunctionTool` named after the schema
   (``"json"`` when unnamed) is forced with ``SpecificToolChoice``; its input is the object.
 * ``text``: a system instruction with the schema follows the prompt's leading system
   messages, and the JSON is read from the answer.
 * ``auto``: the model's ``default_object_mode``.
 
-No mode adds a system message except ``text``.
+No mode adds a system message except ``text`` (and ``json`` without native support).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "ObjectPlan",
     "ObjectResponse",
     "build_plan",
+    "supports_json_schema",
 ]
 
 T = TypeVar("T", default=Any)
@@ -180,12 +184,10 @@ def build_plan(model: Any, call: ObjectCall[Any]) -> ObjectPlan:
         response_format = ResponseFormat(
             schema=target.schema, name=target.name, description=target.description
         )
-        return ObjectPlan(
-            mode=mode,
-            target=target,
-            call=base.replace(response_format=response_format),
-            repair=call.repair,
-        )
+        base = base.replace(response_format=response_format)
+        if supports_json_schema(model):
+            return ObjectPlan(mode=mode, target=target, call=base, repair=call.repair)
+        # No native JSON mode: fall through to text mode, keeping response_format.
     if mode == "tool":
         name = target.name or DEFAULT_TOOL_NAME
         tool = FunctionTool(name=name, description=target.description, input_schema=target.schema)
@@ -199,11 +201,17 @@ def build_plan(model: Any, call: ObjectCall[Any]) -> ObjectPlan:
     # text mode: the schema goes into the prompt, unwrapped.
     target = dataclasses.replace(target, schema=target.object_schema, wrapped=False)
     return ObjectPlan(
-        mode=mode,
+        mode="text",
         target=target,
         call=base.replace(prompt=_with_instruction(base.prompt, target)),
         repair=call.repair,
     )
+
+
+def supports_json_schema(model: Any) -> bool:
+    """Whether ``model`` honours ``response_format`` schemas (true unless it says not)."""
+    check = getattr(model, "supports_json_schema", None)
+    return True if check is None else bool(check())
 
 
 def _resolve_mode(model: Any, mode: ObjectMode) -> Literal["json", "tool", "text"]:

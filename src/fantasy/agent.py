@@ -6,7 +6,7 @@
     result = await agent.generate("What's the weather in Florence?")
     print(result.text)
 
-    async with agent.stream("And in Rome?", messages=result.messages) as events:
+    async with agent.stream("And in Rome?", messages=result.history) as events:
         async for event in events:
             if isinstance(event, stream.TextDelta):
                 print(event.delta, end="")

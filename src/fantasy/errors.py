@@ -162,6 +162,7 @@ class RateLimitError(ProviderError):
     """
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("retryable", True)  # throttling is transient by nature
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 

@@ -106,7 +106,8 @@ class BaseLanguageModel(ABC):
     """Base class of provider models: async core plus derived sync and object APIs.
 
     Subclasses implement :meth:`generate` and :meth:`stream`, and set
-    ``default_object_mode`` to the mode their provider does best.
+    ``default_object_mode`` to the mode their provider does best. Models that cannot
+    honour a ``response_format`` schema override :meth:`supports_json_schema`.
     """
 
     default_object_mode: ObjectMode = "json"
@@ -127,6 +128,15 @@ class BaseLanguageModel(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(provider={self._provider!r}, model_id={self._model_id!r})"
+
+    def supports_json_schema(self) -> bool:
+        """Whether this model constrains its answer to a ``response_format`` schema.
+
+        ``True`` by default. A model returning ``False`` still accepts the setting (its
+        provider reports a :class:`~fantasy.usage.CallWarning`); the ``json`` object
+        mode then also puts the schema in a system instruction, as ``text`` mode does.
+        """
+        return True
 
     @abstractmethod
     async def generate(self, call: Call) -> Response:

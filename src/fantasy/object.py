@@ -15,12 +15,13 @@ Ask for an object with a JSON Schema or a Python type::
     person: Person = response.object
 
 The mode says how the model is asked (see :class:`ObjectCall`): ``json`` (the
-provider's native JSON mode via ``Call.response_format``), ``tool`` (a forced tool call
-whose input is the object), ``text`` (the schema in a system instruction) or ``auto``
-(the model's ``default_object_mode``). Every mode parses the answer the same way:
-strict JSON, then repair (markdown fences, trailing commas, truncated output), then
-validation, then the caller's ``repair`` hook, else
-:class:`~fantasy.errors.NoObjectGeneratedError`.
+provider's native JSON mode via ``Call.response_format``; on a model whose
+``supports_json_schema()`` is false, the schema also goes in a system instruction as in
+``text`` mode), ``tool`` (a forced tool call whose input is the object), ``text`` (the
+schema in a system instruction) or ``auto`` (the model's ``default_object_mode``).
+Every mode parses the answer the same way: strict JSON, then repair (markdown fences,
+trailing commas, truncated output), then validation, then the caller's ``repair`` hook,
+else :class:`~fantasy.errors.NoObjectGeneratedError`.
 
 Streaming yields the model's parts plus :class:`ObjectPart` parts: partial objects as
 the JSON grows, then the validated object and a ``Finish`` part (or an ``Error`` part

@@ -43,6 +43,7 @@ PROVIDERS: dict[str, str] = {
     "openai": "fantasy.providers.openai:OpenAIProvider",
     "azure": "fantasy.providers.azure:AzureProvider",
     "openaicompat": "fantasy.providers.openaicompat:OpenAICompatProvider",
+    "openai-compat": "fantasy.providers.openaicompat:OpenAICompatProvider",
     "anthropic": "fantasy.providers.anthropic:AnthropicProvider",
     "anthropic-vertex": "fantasy.providers.anthropic:AnthropicVertexProvider",
     "bedrock": "fantasy.providers.bedrock:BedrockProvider",
@@ -62,6 +63,7 @@ ENV_PROVIDERS: tuple[tuple[str, str, str], ...] = (
     ("GEMINI_API_KEY", "google", "gemini-2.5-flash"),
     ("GOOGLE_API_KEY", "google", "gemini-2.5-flash"),
     ("OPENROUTER_API_KEY", "openrouter", "openai/gpt-4o-mini"),
+    ("AI_GATEWAY_API_KEY", "vercel", "openai/gpt-4o-mini"),
 )
 
 

@@ -15,7 +15,8 @@ import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -233,7 +234,12 @@ def _is_context(annotation: Any, context_type: type[Any] | None) -> bool:
         return False
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
-    return annotation is context_type
+    if annotation is context_type:
+        return True
+    # ``ToolContext | None`` (or Optional[ToolContext]) is injected too: the agent always
+    # supplies a context, so it must never leak into the model-facing schema.
+    members = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else ()
+    return context_type in members and all(m in (context_type, type(None)) for m in members)
 
 
 def function_schema(

@@ -440,3 +440,13 @@ async def test_test_model_drives_an_agent_with_typed_tools() -> None:
         FinishReason.STOP,
     ]
     assert not any(call.invalid for call in result.steps[0].tool_calls)
+
+
+def test_test_model_answers_text_mode_objects() -> None:
+    from fantasy.object import ObjectCall, generate_object_sync
+
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}
+    call = ObjectCall(prompt=[user_message("a person")], schema=schema, mode="text")
+    response = generate_object_sync(TestModel(), call)
+    assert isinstance(response.object, dict)
+    assert isinstance(response.object["name"], str)

@@ -351,7 +351,8 @@ class TestModel(BaseLanguageModel):
     Schema by :func:`example_value`. City names ("in Florence") and arithmetic ("2 + 3")
     in the last user message fill location and expression fields. When the prompt holds
     tool results, it answers ``"<tool>: <result>; ..."``. Without tools it answers
-    ``text``, or JSON for a ``response_format`` schema, or ``"echo: <last user text>"``.
+    ``text``, or JSON for a ``response_format`` schema (or the schema a text-mode object
+    call puts in its instructions), or ``"echo: <last user text>"``.
 
     Streams word by word; usage counts words as tokens.
 
@@ -465,7 +466,28 @@ class TestModel(BaseLanguageModel):
         if call.response_format is not None:
             schema = call.response_format.schema or {"type": "object"}
             return json.dumps(example_value(schema, prompt=user_text))
+        instructed = _schema_in_instructions(call)
+        if instructed is not None:
+            return json.dumps(example_value(instructed, prompt=user_text))
         return f"echo: {user_text}"
+
+
+def _schema_in_instructions(call: Call) -> dict[str, Any] | None:
+    """The JSON Schema that a text-mode object call put in a system message, if any."""
+    from fantasy._object_call import TEXT_INSTRUCTION
+
+    for message in call.prompt:
+        if message.role != "system":
+            continue
+        text = message.text
+        if text.startswith(TEXT_INSTRUCTION):
+            schema_text = text[len(TEXT_INSTRUCTION) :].split("\n", 1)[0]
+            try:
+                schema = json.loads(schema_text)
+            except ValueError:
+                return None
+            return schema if isinstance(schema, dict) else None
+    return None
 
 
 class TestProvider:

@@ -15,14 +15,15 @@ items carry :class:`AnthropicReasoningMetadata` (signatures) for replay. Server 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
+from fantasy.providers._base import HTTPSettings, env
+from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic._tools import WEB_SEARCH_TOOL_ID, web_search_tool
 from fantasy.providers.anthropic._wire import ANTHROPIC_VERSION
 from fantasy.providers.anthropic.cache import cache_last_messages, mark_cache_control
@@ -76,7 +77,7 @@ __all__ = [
 ]
 
 
-class AnthropicProvider:
+class AnthropicProvider(ClaudeProvider):
     """Builds Claude models on the Anthropic API.
 
     Args:
@@ -89,6 +90,8 @@ class AnthropicProvider:
         stream_idle_timeout: Seconds without stream data before failing.
     """
 
+    _repr_fields: ClassVar[tuple[str, ...]] = ("base_url",)
+
     def __init__(
         self,
         *,
@@ -100,47 +103,18 @@ class AnthropicProvider:
         timeout: float | httpx.Timeout | None = None,
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
     ) -> None:
-        key = api_key or os.environ.get("ANTHROPIC_API_KEY") or None
-        all_headers = {"anthropic-version": ANTHROPIC_VERSION, **(headers or {})}
-        if key:
-            all_headers["x-api-key"] = key
-        self._endpoint = AnthropicEndpoint(
-            base_url=base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
-        )
-        self._client = HTTPClient(
-            provider="anthropic",
-            headers=all_headers,
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(key,) if key else (),
-        )
-
-    def __repr__(self) -> str:
-        return f"AnthropicProvider(base_url={self._endpoint.base_url!r})"
-
-    @property
-    def name(self) -> str:
-        """Provider name: ``"anthropic"``."""
-        return "anthropic"
-
-    def language_model(self, model_id: str) -> AnthropicLanguageModel:
-        """The Claude model ``model_id``."""
-        return AnthropicLanguageModel(
-            model_id=model_id, endpoint=self._endpoint, client=self._client
+        key = api_key or env("ANTHROPIC_API_KEY")
+        base_url = base_url or env("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
+        self._connect(
+            AnthropicEndpoint(base_url=base_url),
+            HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout),
+            defaults={"anthropic-version": ANTHROPIC_VERSION},
+            overrides={"x-api-key": key} if key else None,
+            api_key=key,
         )
 
 
-def _env(*names: str) -> str | None:
-    for name in names:
-        value = os.environ.get(name)
-        if value:
-            return value
-    return None
-
-
-class AnthropicVertexProvider:
+class AnthropicVertexProvider(ClaudeProvider):
     """Builds Claude models on Google Vertex AI (``rawPredict`` / ``streamRawPredict``).
 
     Args:
@@ -159,6 +133,8 @@ class AnthropicVertexProvider:
         stream_idle_timeout: Seconds without stream data before failing.
     """
 
+    _repr_fields: ClassVar[tuple[str, ...]] = ("project", "location")
+
     def __init__(
         self,
         *,
@@ -175,36 +151,16 @@ class AnthropicVertexProvider:
     ) -> None:
         from fantasy.providers._auth import GoogleBearerAuth
 
-        project = project or _env("GOOGLE_CLOUD_PROJECT", "ANTHROPIC_VERTEX_PROJECT_ID")
-        location = location or _env("GOOGLE_CLOUD_LOCATION", "CLOUD_ML_REGION")
+        project = project or env("GOOGLE_CLOUD_PROJECT", "ANTHROPIC_VERTEX_PROJECT_ID")
+        location = location or env("GOOGLE_CLOUD_LOCATION", "CLOUD_ML_REGION")
         if not project:
             raise InvalidArgumentError("Vertex AI needs a project", argument="project")
         if not location:
             raise InvalidArgumentError("Vertex AI needs a location", argument="location")
-        self._endpoint = VertexEndpoint(project=project, location=location, base_url=base_url)
-        self._client = HTTPClient(
-            provider="anthropic-vertex",
-            headers=dict(headers or {}),
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
+        self.project = project
+        self.location = location
+        self._connect(
+            VertexEndpoint(project=project, location=location, base_url=base_url),
+            HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout),
             auth=GoogleBearerAuth(skip_auth, credentials=credentials),
-        )
-
-    def __repr__(self) -> str:
-        endpoint = self._endpoint
-        return (
-            f"AnthropicVertexProvider(project={endpoint.project!r}, location={endpoint.location!r})"
-        )
-
-    @property
-    def name(self) -> str:
-        """Provider name: ``"anthropic-vertex"``."""
-        return "anthropic-vertex"
-
-    def language_model(self, model_id: str) -> AnthropicLanguageModel:
-        """The Claude model ``model_id`` on Vertex (e.g. ``claude-3-7-sonnet@20250219``)."""
-        return AnthropicLanguageModel(
-            model_id=model_id, endpoint=self._endpoint, client=self._client
         )

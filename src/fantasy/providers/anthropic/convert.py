@@ -11,8 +11,11 @@ Settings:
 * With thinking on, ``temperature``, ``top_p`` and ``top_k`` are not supported
   (warnings). Anthropic rejects ``temperature`` with ``top_p``: ``top_p`` is then
   dropped with a warning.
-* ``presence_penalty``, ``frequency_penalty``, ``seed`` and ``response_format`` are
-  not supported (warnings); structured output uses the tool object mode.
+* ``presence_penalty``, ``frequency_penalty`` and ``seed`` are not supported
+  (warnings).
+* ``response_format`` with a schema becomes ``output_config.format`` (native structured
+  outputs) when the caller says the model has them (``structured_outputs=True``, see
+  :mod:`._structured`); otherwise it is dropped with a warning.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.model import Call
 from fantasy.options import get_provider_data
 from fantasy.providers.anthropic._prompt import convert_prompt
+from fantasy.providers.anthropic._structured import output_format
 from fantasy.providers.anthropic._tools import convert_tools
 from fantasy.providers.anthropic.options import (
     PROVIDER_KEY,
@@ -64,8 +68,13 @@ def call_options(call: Call) -> AnthropicProviderOptions:
     return options if options is not None else AnthropicProviderOptions()
 
 
-def convert_call(call: Call, *, dialect: Dialect | None = None) -> ConvertedRequest:
-    """Convert ``call`` into a Messages request body (without endpoint fields)."""
+def convert_call(
+    call: Call, *, dialect: Dialect | None = None, structured_outputs: bool = False
+) -> ConvertedRequest:
+    """Convert ``call`` into a Messages request body (without endpoint fields).
+
+    ``structured_outputs``: the model takes ``output_config.format`` (native JSON output).
+    """
     dialect = dialect or Dialect()
     options = call_options(call)
     warnings: list[CallWarning] = []
@@ -79,8 +88,9 @@ def convert_call(call: Call, *, dialect: Dialect | None = None) -> ConvertedRequ
     thinking = _thinking(options.thinking)
     if thinking is not None:
         body["thinking"] = thinking
-    if options.effort is not None:
-        body["output_config"] = {"effort": options.effort}
+    output_config = _output_config(call, options, structured_outputs, warnings)
+    if output_config:
+        body["output_config"] = output_config
     _sampling(call, body, thinking is not None and thinking["type"] != "disabled", warnings)
     if call.stop_sequences:
         body["stop_sequences"] = list(call.stop_sequences)
@@ -161,9 +171,34 @@ def _unsupported(call: Call, warnings: list[CallWarning]) -> None:
         warnings.append(CallWarning.unsupported("frequency_penalty"))
     if call.seed is not None:
         warnings.append(CallWarning.unsupported("seed"))
-    if call.response_format is not None:
+
+
+def _output_config(
+    call: Call,
+    options: AnthropicProviderOptions,
+    structured_outputs: bool,
+    warnings: list[CallWarning],
+) -> dict[str, Any]:
+    output_config: dict[str, Any] = {}
+    if options.effort is not None:
+        output_config["effort"] = options.effort
+    response_format = call.response_format
+    if response_format is None:
+        return output_config
+    if response_format.schema is None:
         warnings.append(
             CallWarning.unsupported(
-                "response_format", "Anthropic has no JSON mode here; use the tool object mode"
+                "response_format", "Claude's structured outputs need a JSON schema"
             )
         )
+    elif not structured_outputs:
+        warnings.append(
+            CallWarning.unsupported(
+                "response_format",
+                "this model has no native structured outputs on this endpoint; "
+                "the answer is not constrained to the schema",
+            )
+        )
+    else:
+        output_config["format"] = output_format(response_format.schema)
+    return output_config

@@ -23,6 +23,7 @@ from fantasy.content import (
 )
 from fantasy.errors import IncompleteStreamError, InvalidResponseError
 from fantasy.messages import ErrorOutput, TextOutput, ToolResultOutput
+from fantasy.providers._json import invalid, json_object
 from fantasy.providers.anthropic._errors import error_from_event
 from fantasy.providers.anthropic._wire import Block
 from fantasy.providers.anthropic.options import (
@@ -287,24 +288,18 @@ class StreamDecoder:
         """Whether the stream reached ``message_stop`` or an in-band error."""
         return self.finished or self.failed
 
-    def _invalid(self, message: str, raw: str) -> InvalidResponseError:
-        return InvalidResponseError(message, provider=self.provider, raw=raw[:10000])
-
     def feed(self, data: str) -> list[stream.StreamPart]:
         """Decode one event (its JSON text) into stream parts."""
-        try:
-            event = json.loads(data)
-        except ValueError as error:
-            raise self._invalid(f"stream event is not valid JSON: {error}", data) from error
-        if not isinstance(event, dict):
-            raise self._invalid("stream event is not a JSON object", data)
+        event = json_object(data, provider=self.provider)
         handler = self._handlers.get(str(event.get("type")))
         if handler is None:
             return []  # ping and event kinds added later
         try:
             return handler(event)
         except (KeyError, TypeError, AttributeError) as error:
-            raise self._invalid(f"malformed {event.get('type')} event: {error!r}", data) from error
+            raise invalid(
+                f"malformed {event.get('type')} event: {error!r}", data, self.provider
+            ) from error
 
     def finish(self) -> list[stream.StreamPart]:
         """Call when the transport ends; a stream without ``message_stop`` is incomplete."""

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from fantasy._http import HTTPClient
 from fantasy.errors import ProviderError
+from fantasy.providers._base import vertex_url
 from fantasy.providers.anthropic.convert import Dialect
 
 __all__ = [
@@ -89,12 +90,7 @@ class VertexEndpoint(AnthropicEndpoint):
     provider_name: ClassVar[str] = "anthropic-vertex"
 
     def __init__(self, *, project: str, location: str, base_url: str | None = None) -> None:
-        host = (
-            "aiplatform.googleapis.com"
-            if location == "global"
-            else f"{location}-aiplatform.googleapis.com"
-        )
-        super().__init__(base_url=base_url or f"https://{host}/v1")
+        super().__init__(base_url=base_url or f"{vertex_url(location)}/v1")
         self.project = project
         self.location = location
 

@@ -11,6 +11,7 @@ from fantasy import stream as parts
 from fantasy._http import HTTPClient
 from fantasy.errors import InvalidResponseError
 from fantasy.model import BaseLanguageModel, Call, ObjectMode
+from fantasy.providers.anthropic._structured import supports_structured_outputs
 from fantasy.providers.anthropic.convert import convert_call
 from fantasy.providers.anthropic.decode import StreamDecoder, decode_response
 from fantasy.providers.anthropic.endpoint import AnthropicEndpoint
@@ -32,6 +33,8 @@ class AnthropicLanguageModel(BaseLanguageModel):
     """A Claude model behind an :class:`~.endpoint.AnthropicEndpoint`.
 
     Structured objects default to the tool mode (a forced tool named after the schema).
+    The ``json`` mode uses native structured outputs (``output_config.format``) on the
+    models and endpoints that have them (see :meth:`supports_json_schema`).
     """
 
     default_object_mode: ObjectMode = "tool"
@@ -41,8 +44,20 @@ class AnthropicLanguageModel(BaseLanguageModel):
         self._endpoint = endpoint
         self._client = client
 
+    def supports_json_schema(self) -> bool:
+        """Whether this model takes ``output_config.format`` on its endpoint.
+
+        The Anthropic API: Claude 4.5 generation and newer; Bedrock: the 4.5 and 4.6
+        generations; Vertex AI: never (see :mod:`fantasy.providers.anthropic._structured`).
+        """
+        return supports_structured_outputs(self._endpoint.provider_name, self.model_id)
+
     def _prepare(self, call: Call, *, stream: bool) -> _Prepared:
-        converted = convert_call(call, dialect=self._endpoint.dialect)
+        converted = convert_call(
+            call,
+            dialect=self._endpoint.dialect,
+            structured_outputs=self.supports_json_schema(),
+        )
         betas = converted.betas
         headers = {
             **self._endpoint.headers(stream=stream, betas=betas),

@@ -20,11 +20,10 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers.openai._errors import parse_error
-from fantasy.providers.openai.chat import ChatHooks, ChatModel
-from fantasy.providers.openai.responses import ResponsesModel
+from fantasy.providers._base import HTTPSettings, required_api_key
+from fantasy.providers.openai._provider import DualAPIProvider
 
 __all__ = ["AzureProvider", "normalize_base_url"]
 
@@ -53,7 +52,7 @@ def normalize_base_url(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
-class AzureProvider:
+class AzureProvider(DualAPIProvider):
     """Builds Azure OpenAI models.
 
     Args:
@@ -91,64 +90,10 @@ class AzureProvider:
                 "no Azure base URL: pass base_url= or set AZURE_OPENAI_ENDPOINT",
                 argument="base_url",
             )
-        key = api_key if api_key is not None else os.environ.get("AZURE_OPENAI_API_KEY", "")
-        if not key:
-            raise InvalidArgumentError(
-                "no Azure API key: pass api_key= or set AZURE_OPENAI_API_KEY", argument="api_key"
-            )
-        self._name = name
-        self._base_url = normalize_base_url(url)
+        key = required_api_key(api_key, "AZURE_OPENAI_API_KEY", "Azure")
         self._query = f"?{urlencode({'api-version': api_version})}" if api_version else ""
         self._use_responses_api = use_responses_api
-        self._client = HTTPClient(
-            provider=name,
-            headers={"api-key": key, **(headers or {})},
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(key,),
-            error_parser=parse_error,
-        )
-
-    @property
-    def name(self) -> str:
-        """Provider name."""
-        return self._name
-
-    @property
-    def base_url(self) -> str:
-        """The normalised API root URL."""
-        return self._base_url
-
-    def __repr__(self) -> str:
-        return f"AzureProvider(name={self._name!r}, base_url={self._base_url!r})"
-
-    def language_model(self, model_id: str) -> ChatModel | ResponsesModel:
-        """The model (deployment) ``model_id``.
-
-        A Responses API model when the provider was built with ``use_responses_api=True``,
-        else a Chat Completions model.
-        """
-        if self._use_responses_api:
-            return self.responses_model(model_id)
-        return self.chat_model(model_id)
-
-    def chat_model(self, model_id: str) -> ChatModel:
-        """The Chat Completions model ``model_id`` (whatever ``use_responses_api`` says)."""
-        return ChatModel(
-            provider=self._name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/chat/completions{self._query}",
-            hooks=ChatHooks(),
-        )
-
-    def responses_model(self, model_id: str) -> ResponsesModel:
-        """The Responses API model ``model_id`` (whatever ``use_responses_api`` says)."""
-        return ResponsesModel(
-            provider=self._name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/responses{self._query}",
+        settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
+        self._connect(
+            name, normalize_base_url(url), settings, auth_headers={"api-key": key}, api_key=key
         )

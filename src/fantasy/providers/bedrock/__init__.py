@@ -12,7 +12,6 @@ Authentication: an API key (``Authorization: Bearer``, from ``api_key`` or
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -20,9 +19,10 @@ from urllib.parse import quote
 import httpx
 
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy.providers._base import HTTPSettings, bearer, env
+from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic.convert import Dialect
 from fantasy.providers.anthropic.endpoint import AnthropicEndpoint, StreamEvent
-from fantasy.providers.anthropic.model import AnthropicLanguageModel
 
 __all__ = ["BEDROCK_ANTHROPIC_VERSION", "BedrockEndpoint", "BedrockProvider"]
 
@@ -80,7 +80,7 @@ class BedrockEndpoint(AnthropicEndpoint):
         decoder.close()
 
 
-class BedrockProvider:
+class BedrockProvider(ClaudeProvider):
     """Builds Claude models on Amazon Bedrock.
 
     Args:
@@ -97,6 +97,8 @@ class BedrockProvider:
         profile: A shared-config profile for SigV4 credentials.
     """
 
+    _repr_fields: ClassVar[tuple[str, ...]] = ("region",)
+
     def __init__(
         self,
         *,
@@ -112,45 +114,19 @@ class BedrockProvider:
         credentials: Any = None,
         profile: str | None = None,
     ) -> None:
-        self.region = (
-            region
-            or os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-            or DEFAULT_REGION
-        )
-        key = api_key or os.environ.get("AWS_BEARER_TOKEN_BEDROCK") or None
-        all_headers = dict(headers or {})
+        self.region = region or env("AWS_REGION", "AWS_DEFAULT_REGION") or DEFAULT_REGION
+        key = api_key or env("AWS_BEARER_TOKEN_BEDROCK")
         auth: httpx.Auth | None = None
-        if key:
-            all_headers["Authorization"] = f"Bearer {key}"
-        elif not skip_auth:
+        if not key and not skip_auth:
             from fantasy.providers._auth import AWSSigV4Auth
 
             auth = AWSSigV4Auth(
                 region=self.region, service="bedrock", credentials=credentials, profile=profile
             )
-        self._endpoint = BedrockEndpoint(region=self.region, base_url=base_url)
-        self._client = HTTPClient(
-            provider="bedrock",
-            headers=all_headers,
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(key,) if key else (),
+        self._connect(
+            BedrockEndpoint(region=self.region, base_url=base_url),
+            HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout),
+            overrides=bearer(key),
+            api_key=key,
             auth=auth,
-        )
-
-    def __repr__(self) -> str:
-        return f"BedrockProvider(region={self.region!r})"
-
-    @property
-    def name(self) -> str:
-        """Provider name: ``"bedrock"``."""
-        return "bedrock"
-
-    def language_model(self, model_id: str) -> AnthropicLanguageModel:
-        """The Bedrock model ``model_id`` (e.g. ``us.anthropic.claude-sonnet-4-5-…-v1:0``)."""
-        return AnthropicLanguageModel(
-            model_id=model_id, endpoint=self._endpoint, client=self._client
         )

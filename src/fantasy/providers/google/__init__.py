@@ -19,9 +19,8 @@ the Anthropic provider in Vertex mode.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
@@ -29,6 +28,7 @@ from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel
 from fantasy.providers._auth import GoogleBearerAuth
+from fantasy.providers._base import HTTPSettings, ProviderBase, env, vertex_url
 from fantasy.providers.google._errors import parse_error
 from fantasy.providers.google.decode import new_tool_call_id
 from fantasy.providers.google.model import GoogleLanguageModel
@@ -64,7 +64,38 @@ def _model_path(model_id: str, default_collection: str) -> str:
     return model_id if "/" in model_id else f"{default_collection}/{model_id}"
 
 
-class GoogleProvider:
+class _GeminiProvider(ProviderBase):
+    """What both Gemini providers share: the client and how a model URL is built."""
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("base_url",)
+    _vertex: ClassVar[bool] = False
+
+    def _connect(
+        self,
+        name: str,
+        base_url: str,
+        api_version: str,
+        tool_call_id_generator: Callable[[], str] | None,
+        client: HTTPClient,
+    ) -> None:
+        self._name = name
+        self._base_url = base_url.rstrip("/")
+        self._api_version = api_version.strip("/")
+        self._ids = tool_call_id_generator or new_tool_call_id
+        self._client = client
+
+    def _model(self, model_id: str, path: str) -> GoogleLanguageModel:
+        return GoogleLanguageModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            url=f"{self._base_url}/{self._api_version}/{path}",
+            vertex=self._vertex,
+            tool_call_id_generator=self._ids,
+        )
+
+
+class GoogleProvider(_GeminiProvider):
     """The Gemini API (``generativelanguage.googleapis.com``), authenticated by API key.
 
     Args:
@@ -94,44 +125,24 @@ class GoogleProvider:
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         tool_call_id_generator: Callable[[], str] | None = None,
     ) -> None:
-        key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
-        self._base_url = (base_url or GEMINI_BASE_URL).rstrip("/")
-        self._api_version = api_version.strip("/")
-        self._ids = tool_call_id_generator or new_tool_call_id
-        auth_headers = {"x-goog-api-key": key} if key else {}
-        self._client = HTTPClient(
-            provider=self.name,
-            headers={**auth_headers, **(headers or {})},
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(key,) if key else (),
+        key = api_key or env("GEMINI_API_KEY", "GOOGLE_API_KEY")
+        settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
+        client = settings.client(
+            "google",
+            defaults={"x-goog-api-key": key} if key else None,
+            secret=key,
             error_parser=parse_error,
         )
-
-    @property
-    def name(self) -> str:
-        """``"google"``."""
-        return "google"
-
-    def __repr__(self) -> str:
-        return f"GoogleProvider(base_url={self._base_url!r})"
+        self._connect(
+            "google", base_url or GEMINI_BASE_URL, api_version, tool_call_id_generator, client
+        )
 
     def language_model(self, model_id: str) -> GoogleLanguageModel:
         """The Gemini model ``model_id`` (e.g. ``"gemini-2.5-flash"``)."""
-        path = _model_path(model_id, "models")
-        return GoogleLanguageModel(
-            provider=self.name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/{self._api_version}/{path}",
-            vertex=False,
-            tool_call_id_generator=self._ids,
-        )
+        return self._model(model_id, _model_path(model_id, "models"))
 
 
-class GoogleVertexProvider:
+class GoogleVertexProvider(_GeminiProvider):
     """Gemini (and, by delegation, Claude) models on Vertex AI, authenticated by OAuth.
 
     Args:
@@ -153,6 +164,9 @@ class GoogleVertexProvider:
         tool_call_id_generator: Makes ids for function calls (Vertex sends none).
     """
 
+    _repr_fields: ClassVar[tuple[str, ...]] = ("project", "location")
+    _vertex: ClassVar[bool] = True
+
     def __init__(
         self,
         *,
@@ -169,45 +183,23 @@ class GoogleVertexProvider:
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         tool_call_id_generator: Callable[[], str] | None = None,
     ) -> None:
-        self._project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or ""
+        self._project = project or env("GOOGLE_CLOUD_PROJECT") or ""
         if not self._project:
             raise InvalidArgumentError(
                 "Vertex AI needs a project (argument or GOOGLE_CLOUD_PROJECT)", argument="project"
             )
-        self._location = location or os.environ.get("GOOGLE_CLOUD_LOCATION") or "global"
-        host = (
-            "aiplatform.googleapis.com"
-            if self._location == "global"
-            else f"{self._location}-aiplatform.googleapis.com"
-        )
-        self._base_url = (base_url or f"https://{host}").rstrip("/")
-        self._api_version = api_version.strip("/")
-        self._ids = tool_call_id_generator or new_tool_call_id
+        self._location = location or env("GOOGLE_CLOUD_LOCATION") or "global"
         self._skip_auth = skip_auth
         self._credentials = credentials
-        self._settings: dict[str, Any] = {
-            "headers": headers,
-            "http_client": http_client,
-            "transport": transport,
-            "timeout": timeout,
-            "stream_idle_timeout": stream_idle_timeout,
-        }
+        self._settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         self._anthropic: AnthropicVertexProvider | None = None
-        self._client = HTTPClient(
-            provider=self.name,
-            headers=dict(headers or {}),
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
+        client = self._settings.client(
+            "google-vertex",
             error_parser=parse_error,
             auth=GoogleBearerAuth(skip_auth, credentials=credentials),
         )
-
-    @property
-    def name(self) -> str:
-        """``"google-vertex"``."""
-        return "google-vertex"
+        base_url = base_url or vertex_url(self._location)
+        self._connect("google-vertex", base_url, api_version, tool_call_id_generator, client)
 
     @property
     def project(self) -> str:
@@ -218,9 +210,6 @@ class GoogleVertexProvider:
     def location(self) -> str:
         """The Vertex AI location."""
         return self._location
-
-    def __repr__(self) -> str:
-        return f"GoogleVertexProvider(project={self._project!r}, location={self._location!r})"
 
     def language_model(self, model_id: str) -> LanguageModel:
         """The model ``model_id``: Gemini here, Claude through the Anthropic provider."""
@@ -233,14 +222,7 @@ class GoogleVertexProvider:
             path = f"projects/{self._project}/locations/{self._location}/" + _model_path(
                 model_id, "publishers/google/models"
             )
-        return GoogleLanguageModel(
-            provider=self.name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/{self._api_version}/{path}",
-            vertex=True,
-            tool_call_id_generator=self._ids,
-        )
+        return self._model(model_id, path)
 
     def _anthropic_provider(self) -> AnthropicVertexProvider:
         if self._anthropic is None:
@@ -252,6 +234,6 @@ class GoogleVertexProvider:
                 location=self._location,
                 skip_auth=self._skip_auth,
                 credentials=self._credentials,
-                **self._settings,
+                **self._settings.kwargs(),
             )
         return self._anthropic

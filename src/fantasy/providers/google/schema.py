@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fantasy.errors import InvalidArgumentError
+from fantasy.providers._json import plain
 from fantasy.usage import CallWarning
 
 __all__ = ["plain_json_schema", "to_gemini_parameters", "to_gemini_schema"]
@@ -150,15 +151,7 @@ def to_gemini_parameters(
 
 def plain_json_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy of ``schema`` as plain dicts and lists (for ``responseJsonSchema``)."""
-    return _plain(schema)  # type: ignore[no-any-return]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
+    return plain(schema)  # type: ignore[no-any-return]
 
 
 class _Converter:

@@ -13,14 +13,13 @@ OpenAI's built-in web search (Responses API only) is :func:`web_search_tool`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
-from fantasy.errors import InvalidArgumentError
-from fantasy.providers.openai._errors import parse_error
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
+from fantasy.providers._base import HTTPSettings, bearer, required_api_key
+from fantasy.providers.openai._provider import DualAPIProvider
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
 from fantasy.providers.openai.options import (
     OpenAIChatMetadata,
@@ -45,16 +44,7 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
-def _api_key(api_key: str | None, variable: str, provider: str) -> str:
-    key = api_key if api_key is not None else os.environ.get(variable, "")
-    if not key:
-        raise InvalidArgumentError(
-            f"no {provider} API key: pass api_key= or set {variable}", argument="api_key"
-        )
-    return key
-
-
-class OpenAIProvider:
+class OpenAIProvider(DualAPIProvider):
     """Builds OpenAI models.
 
     Args:
@@ -87,65 +77,14 @@ class OpenAIProvider:
         name: str = "openai",
         use_responses_api: bool = False,
     ) -> None:
-        key = _api_key(api_key, "OPENAI_API_KEY", "OpenAI")
-        self._name = name
-        self._use_responses_api = use_responses_api
-        self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        all_headers = {"Authorization": f"Bearer {key}"}
+        key = required_api_key(api_key, "OPENAI_API_KEY", "OpenAI")
+        auth_headers = bearer(key)
         if organization:
-            all_headers["OpenAI-Organization"] = organization
+            auth_headers["OpenAI-Organization"] = organization
         if project:
-            all_headers["OpenAI-Project"] = project
-        all_headers.update(headers or {})
-        self._client = HTTPClient(
-            provider=name,
-            headers=all_headers,
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(key,),
-            error_parser=parse_error,
-        )
-
-    @property
-    def name(self) -> str:
-        """Provider name."""
-        return self._name
-
-    @property
-    def base_url(self) -> str:
-        """The API root URL."""
-        return self._base_url
-
-    def __repr__(self) -> str:
-        return f"OpenAIProvider(name={self._name!r}, base_url={self._base_url!r})"
-
-    def language_model(self, model_id: str) -> ChatModel | ResponsesModel:
-        """The model ``model_id``.
-
-        A Responses API model when the provider was built with ``use_responses_api=True``,
-        else a Chat Completions model.
-        """
-        if self._use_responses_api:
-            return self.responses_model(model_id)
-        return self.chat_model(model_id)
-
-    def chat_model(self, model_id: str) -> ChatModel:
-        """The Chat Completions model ``model_id`` (whatever ``use_responses_api`` says)."""
-        return ChatModel(
-            provider=self._name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/chat/completions",
-            hooks=ChatHooks(),
-        )
-
-    def responses_model(self, model_id: str) -> ResponsesModel:
-        """The Responses API model ``model_id`` (whatever ``use_responses_api`` says)."""
-        return ResponsesModel(
-            provider=self._name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/responses",
+            auth_headers["OpenAI-Project"] = project
+        self._use_responses_api = use_responses_api
+        settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
+        self._connect(
+            name, base_url or DEFAULT_BASE_URL, settings, auth_headers=auth_headers, api_key=key
         )

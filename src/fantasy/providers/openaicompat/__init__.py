@@ -19,9 +19,10 @@ from typing import Any
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers.openai._errors import parse_error
+from fantasy.providers._base import HTTPSettings, bearer
+from fantasy.providers.openai._provider import OpenAIStyleProvider
 from fantasy.providers.openai.chat import ChatModel
 from fantasy.providers.openaicompat.hooks import CompatHooks
 from fantasy.providers.openaicompat.options import OpenAICompatOptions
@@ -29,7 +30,7 @@ from fantasy.providers.openaicompat.options import OpenAICompatOptions
 __all__ = ["CompatHooks", "OpenAICompatOptions", "OpenAICompatProvider"]
 
 
-class OpenAICompatProvider:
+class OpenAICompatProvider(OpenAIStyleProvider):
     """Builds models of an OpenAI-compatible server.
 
     Args:
@@ -62,42 +63,12 @@ class OpenAICompatProvider:
     ) -> None:
         if not base_url or not base_url.strip():
             raise InvalidArgumentError("base_url is required", argument="base_url")
-        self._name = name
-        self._base_url = base_url.strip().rstrip("/")
         self._hooks = hooks if hooks is not None else CompatHooks(extra_body)
-        all_headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        all_headers.update(headers or {})
-        self._client = HTTPClient(
-            provider=name,
-            headers=all_headers,
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(api_key,) if api_key else (),
-            error_parser=parse_error,
+        settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
+        self._connect(
+            name, base_url.strip(), settings, auth_headers=bearer(api_key), api_key=api_key
         )
-
-    @property
-    def name(self) -> str:
-        """Provider name."""
-        return self._name
-
-    @property
-    def base_url(self) -> str:
-        """The API root URL."""
-        return self._base_url
-
-    def __repr__(self) -> str:
-        return f"OpenAICompatProvider(name={self._name!r}, base_url={self._base_url!r})"
 
     def language_model(self, model_id: str) -> ChatModel:
         """The model ``model_id`` of this server."""
-        return ChatModel(
-            provider=self._name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/chat/completions",
-            hooks=self._hooks,
-            object_mode="tool",
-        )
+        return self._chat_model(model_id, self._hooks, object_mode="tool")

@@ -16,14 +16,14 @@ Structured objects are produced in tool mode, which the routed models support wi
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers.openai._errors import parse_error
+from fantasy.providers._base import HTTPSettings, bearer, required_api_key
+from fantasy.providers.openai._provider import OpenAIStyleProvider
 from fantasy.providers.openai.chat import ChatModel
 from fantasy.providers.openrouter.hooks import OpenRouterHooks
 from fantasy.providers.openrouter.options import (
@@ -45,7 +45,7 @@ DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 API_KEY_ENV = "OPENROUTER_API_KEY"
 
 
-class OpenRouterProvider:
+class OpenRouterProvider(OpenAIStyleProvider):
     """Builds OpenRouter models.
 
     Args:
@@ -75,52 +75,19 @@ class OpenRouterProvider:
         referer: str | None = None,
         name: str = "openrouter",
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
-        if not key:
-            raise InvalidArgumentError(
-                f"no OpenRouter API key: pass api_key= or set {API_KEY_ENV}", argument="api_key"
-            )
-        self._name = name
-        self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        all_headers = {"Authorization": f"Bearer {key}"}
+        key = required_api_key(api_key, API_KEY_ENV, "OpenRouter")
+        auth_headers = bearer(key)
         if app_name:
-            all_headers["X-Title"] = app_name
+            auth_headers["X-Title"] = app_name
         if referer:
-            all_headers["HTTP-Referer"] = referer
-        all_headers.update(headers or {})
-        self._client = HTTPClient(
-            provider=name,
-            headers=all_headers,
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(key,),
-            error_parser=parse_error,
+            auth_headers["HTTP-Referer"] = referer
+        settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
+        self._connect(
+            name, base_url or DEFAULT_BASE_URL, settings, auth_headers=auth_headers, api_key=key
         )
-
-    @property
-    def name(self) -> str:
-        """Provider name."""
-        return self._name
-
-    @property
-    def base_url(self) -> str:
-        """The API root URL."""
-        return self._base_url
-
-    def __repr__(self) -> str:
-        return f"OpenRouterProvider(name={self._name!r}, base_url={self._base_url!r})"
 
     def language_model(self, model_id: str) -> ChatModel:
         """The model ``model_id`` (``<family>/<model>``, e.g. ``openai/gpt-5``)."""
         if not model_id:
             raise InvalidArgumentError("model_id is required", argument="model_id")
-        return ChatModel(
-            provider=self._name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/chat/completions",
-            hooks=OpenRouterHooks(model_id),
-            object_mode="tool",
-        )
+        return self._chat_model(model_id, OpenRouterHooks(model_id), object_mode="tool")

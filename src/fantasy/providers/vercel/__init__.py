@@ -16,14 +16,14 @@ are produced in tool mode, which the routed models support widely.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers.openai._errors import parse_error
+from fantasy.providers._base import HTTPSettings, bearer, required_api_key
+from fantasy.providers.openai._provider import OpenAIStyleProvider
 from fantasy.providers.openai.chat import ChatModel
 from fantasy.providers.vercel.hooks import VercelHooks
 from fantasy.providers.vercel.options import (
@@ -45,7 +45,7 @@ DEFAULT_BASE_URL = "https://ai-gateway.vercel.sh/v1"
 API_KEY_ENV = "AI_GATEWAY_API_KEY"
 
 
-class VercelProvider:
+class VercelProvider(OpenAIStyleProvider):
     """Builds Vercel AI Gateway models.
 
     Args:
@@ -71,47 +71,14 @@ class VercelProvider:
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         name: str = "vercel",
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
-        if not key:
-            raise InvalidArgumentError(
-                f"no Vercel AI Gateway API key: pass api_key= or set {API_KEY_ENV}",
-                argument="api_key",
-            )
-        self._name = name
-        self._base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self._client = HTTPClient(
-            provider=name,
-            headers={"Authorization": f"Bearer {key}", **(headers or {})},
-            http_client=http_client,
-            transport=transport,
-            timeout=timeout,
-            stream_idle_timeout=stream_idle_timeout,
-            secrets=(key,),
-            error_parser=parse_error,
+        key = required_api_key(api_key, API_KEY_ENV, "Vercel AI Gateway")
+        settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
+        self._connect(
+            name, base_url or DEFAULT_BASE_URL, settings, auth_headers=bearer(key), api_key=key
         )
-
-    @property
-    def name(self) -> str:
-        """Provider name."""
-        return self._name
-
-    @property
-    def base_url(self) -> str:
-        """The API root URL."""
-        return self._base_url
-
-    def __repr__(self) -> str:
-        return f"VercelProvider(name={self._name!r}, base_url={self._base_url!r})"
 
     def language_model(self, model_id: str) -> ChatModel:
         """The model ``model_id`` (``<family>/<model>``, e.g. ``anthropic/claude-sonnet-4``)."""
         if not model_id:
             raise InvalidArgumentError("model_id is required", argument="model_id")
-        return ChatModel(
-            provider=self._name,
-            model_id=model_id,
-            client=self._client,
-            url=f"{self._base_url}/chat/completions",
-            hooks=VercelHooks(model_id),
-            object_mode="tool",
-        )
+        return self._chat_model(model_id, VercelHooks(model_id), object_mode="tool")

@@ -26,11 +26,23 @@ from fantasy.messages import (
     ReasoningPart,
     TextPart,
     ToolCallPart,
-    ToolResultPart,
 )
 from fantasy.model import Call, ResponseFormat
 from fantasy.providers import _media
-from fantasy.providers.openai._wire import WireFunction, WireTool, WireToolCall
+from fantasy.providers._json import plain
+from fantasy.providers.openai._convert import (
+    add_sampling,
+    add_tools,
+    client_tool_results,
+    copy_options,
+    dropped_message,
+    function_spec,
+    media_result,
+    refuse_options,
+    system_text,
+    user_content,
+)
+from fantasy.providers.openai._wire import WireTool, WireToolCall
 from fantasy.providers.openai.options import RESPONSES_ONLY_OPTIONS, OpenAIOptions
 from fantasy.tools import FunctionTool, SpecificToolChoice, Tool, ToolChoice
 from fantasy.usage import CallWarning
@@ -92,16 +104,14 @@ def to_messages(
         for entry in converted:
             hooks.message_extras(message, entry)
             if set(entry) == {"role"}:
-                warnings.append(
-                    CallWarning(type="other", message=f"empty {message.role} message dropped")
-                )
+                warnings.append(dropped_message(message.role))
                 continue
             messages.append(entry)
     return messages, warnings
 
 
 def _system(message: Message) -> Body:
-    text = "\n".join(part.text for part in message.content if isinstance(part, TextPart))
+    text = system_text(message)
     return {"role": "system", "content": text} if text else {"role": "system"}
 
 
@@ -109,15 +119,7 @@ def _user(message: Message) -> Body:
     parts = message.content
     if len(parts) == 1 and isinstance(parts[0], TextPart):
         return {"role": "user", "content": parts[0].text}
-    content: list[Body] = []
-    for index, part in enumerate(parts):
-        if isinstance(part, TextPart):
-            if part.text:
-                content.append({"type": "text", "text": part.text})
-        elif isinstance(part, FilePart):
-            content.append(file_content_part(part, index))
-        else:
-            raise InvalidArgumentError(f"a user message cannot hold a {part.type} part")
+    content = user_content(message, text_type="text", file_part=file_content_part)
     return {"role": "user", "content": content} if content else {"role": "user"}
 
 
@@ -175,14 +177,7 @@ def _assistant(message: Message, hooks: ChatHooks, warnings: list[CallWarning]) 
 def _tool_results(message: Message, warnings: list[CallWarning]) -> list[Body]:
     converted: list[Body] = []
     media: list[Body] = []
-    for part in message.content:
-        if not isinstance(part, ToolResultPart):
-            raise InvalidArgumentError(f"a tool message cannot hold a {part.type} part")
-        if part.provider_executed:
-            warnings.append(
-                CallWarning(type="other", message="provider-executed tool result dropped")
-            )
-            continue
+    for part in client_tool_results(message, warnings):
         output = part.output
         if isinstance(output, MediaOutput):
             text, extra = _media_result(part.tool_call_id, output, warnings)
@@ -200,14 +195,9 @@ def _tool_results(message: Message, warnings: list[CallWarning]) -> list[Body]:
 def _media_result(
     call_id: str, output: MediaOutput, warnings: list[CallWarning]
 ) -> tuple[str, list[Body]]:
-    file = FilePart(media_type=output.media_type, data=output.data)
-    try:
-        part = file_content_part(file)
-    except InvalidArgumentError as error:
-        warnings.append(
-            CallWarning(type="other", message=f"tool {call_id} media result sent as text: {error}")
-        )
-        return output.text or f"[{output.media_type} result omitted]", []
+    part = media_result(call_id, output, warnings, file_content_part)
+    if isinstance(part, str):
+        return part, []
     note = f"[{output.media_type} result of tool call {call_id} follows in the next message]"
     label = {"type": "text", "text": f"Result of tool call {call_id}:"}
     return (f"{output.text}\n{note}" if output.text else note), [label, part]
@@ -230,12 +220,7 @@ def to_tools(tools: Sequence[Tool]) -> tuple[list[WireTool], list[CallWarning]]:
                 )
             )
             continue
-        function: WireFunction = {"name": tool.name}
-        if tool.description:
-            function["description"] = tool.description
-        function["parameters"] = _plain(tool.input_schema)
-        function["strict"] = False
-        wire.append({"type": "function", "function": function})
+        wire.append({"type": "function", "function": function_spec(tool)})
     return wire, warnings
 
 
@@ -264,7 +249,7 @@ def strict_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
         ):
             out[key] = {name: _strict_value(sub) for name, sub in value.items()}
         elif key in _LITERAL_KEYS:
-            out[key] = _plain(value)
+            out[key] = plain(value)
         else:
             out[key] = _strict_value(value)
     if out.get("type") == "object" or "properties" in out:
@@ -308,10 +293,11 @@ def build_body(
     reasoning = hooks.is_reasoning_model(model_id)
     if call.max_output_tokens is not None:
         body["max_completion_tokens" if reasoning else "max_tokens"] = call.max_output_tokens
-    warnings += _sampling(body, call, reasoning)
+    warnings += add_sampling(body, call, _SAMPLING, reasoning=reasoning)
+    warnings += _other_settings(body, call)
     if call.response_format is not None:
         body["response_format"] = to_response_format(call.response_format)
-    warnings += _tools(body, call)
+    warnings += add_tools(body, call, to_tools(call.tools), to_tool_choice)
     if stream:
         body["stream"] = True
         body["stream_options"] = {"include_usage": True}
@@ -319,18 +305,8 @@ def build_body(
     return body, warnings
 
 
-def _sampling(body: Body, call: Call, reasoning: bool) -> list[CallWarning]:
+def _other_settings(body: Body, call: Call) -> list[CallWarning]:
     warnings: list[CallWarning] = []
-    for name in _SAMPLING:
-        value = getattr(call, name)
-        if value is None:
-            continue
-        if reasoning:
-            warnings.append(
-                CallWarning.unsupported(name, "not supported by reasoning models; dropped")
-            )
-        else:
-            body[name] = value
     if call.top_k is not None:
         warnings.append(CallWarning.unsupported("top_k", "not supported by chat completions"))
     if call.seed is not None:
@@ -338,26 +314,6 @@ def _sampling(body: Body, call: Call, reasoning: bool) -> list[CallWarning]:
     if call.stop_sequences:
         body["stop"] = list(call.stop_sequences)
     return warnings
-
-
-def _tools(body: Body, call: Call) -> list[CallWarning]:
-    tools, warnings = to_tools(call.tools)
-    if tools:
-        body["tools"] = tools
-        if call.tool_choice is not None:
-            body["tool_choice"] = to_tool_choice(call.tool_choice)
-    elif call.tool_choice is not None and call.tool_choice != "auto":
-        warnings.append(CallWarning.unsupported("tool_choice", "no tools given; dropped"))
-    return warnings
-
-
-def _plain(value: Any) -> Any:
-    """Deep copy of mappings/sequences as plain dicts/lists (tuples become lists)."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
 
 
 # --- provider options ----------------------------------------------------------------------
@@ -379,15 +335,10 @@ def apply_openai_options(
     body: Body, options: OpenAIOptions, *, reasoning: bool
 ) -> list[CallWarning]:
     """Write the set fields of ``options`` into ``body``; unsupported ones become warnings."""
-    warnings = [
-        CallWarning.unsupported(name, "Responses API only; not sent to chat completions")
-        for name in RESPONSES_ONLY_OPTIONS
-        if getattr(options, name) is not None
-    ]
-    for name in _PLAIN_OPTIONS:
-        value = getattr(options, name)
-        if value is not None and value != {}:
-            body[name] = _plain(value)
+    warnings = refuse_options(
+        options, RESPONSES_ONLY_OPTIONS, "Responses API only; not sent to chat completions"
+    )
+    copy_options(body, options, _PLAIN_OPTIONS)
     if options.text_verbosity is not None:
         body["verbosity"] = options.text_verbosity
     if options.max_completion_tokens is not None:

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from fantasy import stream
 from fantasy.content import Content, SourceContent, TextContent, ToolCallContent
-from fantasy.errors import IncompleteStreamError, InvalidResponseError
+from fantasy.errors import IncompleteStreamError
+from fantasy.providers._json import invalid
 from fantasy.providers._toolcalls import ToolCallAccumulator, new_tool_call_id
+from fantasy.providers.openai._decode import EventDecoder
 from fantasy.providers.openai._errors import error_from_payload
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
@@ -48,11 +50,6 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _invalid(message: str, raw: Any, provider: str) -> InvalidResponseError:
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-    return InvalidResponseError(message, provider=provider, raw=text[:10000])
-
-
 def source_of(annotation: Mapping[str, Any]) -> SourceContent | None:
     """A ``url_citation`` annotation as a source, or ``None`` for other kinds."""
     if annotation.get("type") != "url_citation":
@@ -76,12 +73,12 @@ def source_of(annotation: Mapping[str, Any]) -> SourceContent | None:
 def decode_response(data: Any, *, hooks: ChatHooks, provider: str) -> Response:
     """A whole Chat Completions JSON response as a :class:`Response`."""
     if not isinstance(data, dict):
-        raise _invalid("chat completion is not a JSON object", data, provider)
+        raise invalid("chat completion is not a JSON object", data, provider)
     if data.get("error"):
         raise error_from_payload(data, provider=provider)
     choices = data.get("choices")
     if not isinstance(choices, list):
-        raise _invalid("chat completion has no choices list", data, provider)
+        raise invalid("chat completion has no choices list", data, provider)
     choice = _dict(choices[0]) if choices else {}
     message = _dict(choice.get("message"))
     content = [*hooks.response_extras(choice, message), *_message_content(message)]
@@ -241,43 +238,25 @@ class StreamState:
         return [*self.end_reasoning(), *self.end_text(), *self.tool_calls.flush()]
 
 
-class StreamDecoder:
+class StreamDecoder(EventDecoder):
     """Decodes the ``data:`` strings of one streamed chat completion.
 
     Call :meth:`feed` with each event's data (``[DONE]`` ends the stream) and
     :meth:`finish` once the connection closes. Stop feeding after :attr:`done`.
     """
 
+    _what = "stream chunk"
+
     def __init__(self, *, hooks: ChatHooks, provider: str) -> None:
+        super().__init__(provider=provider)
         self.hooks = hooks
-        self.provider = provider
         self.state = StreamState(on_reasoning_end=hooks.reasoning_end_metadata)
         self._metadata_sent = False
-        self._finished = False
-        self._failed = False
 
-    @property
-    def done(self) -> bool:
-        """Whether the stream ended (``[DONE]``, or an in-band error)."""
-        return self._finished or self._failed
+    def _on_done_marker(self) -> list[StreamPart]:
+        return self._complete()
 
-    def feed(self, data: str) -> list[StreamPart]:
-        """Decode one event's data string."""
-        if self.done:
-            return []
-        data = data.strip()
-        if not data:
-            return []
-        if data == "[DONE]":
-            return self._complete()
-        try:
-            chunk = json.loads(data)
-        except ValueError as error:
-            raise _invalid(
-                f"stream chunk is not valid JSON: {error}", data, self.provider
-            ) from error
-        if not isinstance(chunk, dict):
-            raise _invalid("stream chunk is not a JSON object", data, self.provider)
+    def _on_event(self, chunk: dict[str, Any], event: str) -> list[StreamPart]:
         if chunk.get("error"):
             self._failed = True
             return [stream.Error(error_from_payload(chunk, provider=self.provider))]

@@ -27,7 +27,6 @@ from fantasy.content import (
     ToolCallContent,
     ToolResultContent,
 )
-from fantasy.errors import InvalidResponseError
 from fantasy.messages import ErrorOutput, TextOutput, ToolResultOutput
 from fantasy.providers._toolcalls import new_tool_call_id
 from fantasy.providers.openai.options import (
@@ -41,7 +40,6 @@ __all__ = [
     "WEB_SEARCH_TOOL_NAME",
     "arguments_of",
     "finish_reason_of",
-    "invalid",
     "item_content",
     "item_metadata",
     "message_text",
@@ -75,12 +73,6 @@ def text_of(value: Any) -> str:
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
-def invalid(message: str, raw: Any, provider: str) -> InvalidResponseError:
-    """An :class:`InvalidResponseError` keeping ``raw`` (truncated)."""
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, default=str)
-    return InvalidResponseError(message, provider=provider, raw=text[:10000])
 
 
 # --- usage and finish reasons --------------------------------------------------------------

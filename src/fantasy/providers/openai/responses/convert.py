@@ -37,13 +37,24 @@ from fantasy.messages import (
 from fantasy.model import Call, ResponseFormat
 from fantasy.options import get_provider_data
 from fantasy.providers import _media
+from fantasy.providers.openai._convert import (
+    add_sampling,
+    add_tools,
+    client_tool_results,
+    copy_options,
+    dropped_message,
+    media_result,
+    refuse_options,
+    system_text,
+    user_content,
+)
 from fantasy.providers.openai.chat.convert import is_reasoning_model, strict_schema
 from fantasy.providers.openai.options import (
     CHAT_ONLY_OPTIONS,
     OpenAIOptions,
     OpenAIResponsesItemMetadata,
 )
-from fantasy.providers.openai.responses.tools import plain, to_tool_choice, to_tools
+from fantasy.providers.openai.responses.tools import to_tool_choice, to_tools
 from fantasy.usage import CallWarning
 
 __all__ = [
@@ -56,6 +67,7 @@ __all__ = [
 
 Body = dict[str, Any]
 
+_SAMPLING = ("temperature", "top_p")
 _UNSUPPORTED_SETTINGS = ("presence_penalty", "frequency_penalty", "seed", "top_k")
 _PLAIN_OPTIONS = (
     "parallel_tool_calls",
@@ -101,30 +113,18 @@ def to_input(
     return items, warnings
 
 
-def _dropped(role: str) -> CallWarning:
-    return CallWarning(type="other", message=f"empty {role} message dropped")
-
-
 def _system(message: Message, role: str, warnings: list[CallWarning]) -> list[Body]:
-    text = "\n".join(part.text for part in message.content if isinstance(part, TextPart))
+    text = system_text(message)
     if not text:
-        warnings.append(_dropped("system"))
+        warnings.append(dropped_message("system"))
         return []
     return [{"role": role, "content": text}]
 
 
 def _user(message: Message, warnings: list[CallWarning]) -> list[Body]:
-    content: list[Body] = []
-    for index, part in enumerate(message.content):
-        if isinstance(part, TextPart):
-            if part.text:
-                content.append({"type": "input_text", "text": part.text})
-        elif isinstance(part, FilePart):
-            content.append(input_file_part(part, index))
-        else:
-            raise InvalidArgumentError(f"a user message cannot hold a {part.type} part")
+    content = user_content(message, text_type="input_text", file_part=input_file_part)
     if not content:
-        warnings.append(_dropped("user"))
+        warnings.append(dropped_message("user"))
         return []
     return [{"role": "user", "content": content}]
 
@@ -205,14 +205,7 @@ def _tool_call(part: ToolCallPart, store: bool, warnings: list[CallWarning]) -> 
 
 def _tool_results(message: Message, warnings: list[CallWarning]) -> list[Body]:
     items: list[Body] = []
-    for part in message.content:
-        if not isinstance(part, ToolResultPart):
-            raise InvalidArgumentError(f"a tool message cannot hold a {part.type} part")
-        if part.provider_executed:
-            warnings.append(
-                CallWarning(type="other", message="provider-executed tool result dropped")
-            )
-            continue
+    for part in client_tool_results(message, warnings):
         items.append(
             {
                 "type": "function_call_output",
@@ -230,13 +223,9 @@ def _output(
         return output.text
     if isinstance(output, ErrorOutput):
         return output.error
-    try:
-        media = input_file_part(FilePart(media_type=output.media_type, data=output.data))
-    except InvalidArgumentError as error:
-        warnings.append(
-            CallWarning(type="other", message=f"tool {call_id} media result sent as text: {error}")
-        )
-        return output.text or f"[{output.media_type} result omitted]"
+    media = media_result(call_id, output, warnings, input_file_part)
+    if isinstance(media, str):
+        return media
     parts: list[Body] = []
     if output.text:
         parts.append({"type": "input_text", "text": output.text})
@@ -270,8 +259,11 @@ def build_body(
     body: Body = {"model": model_id, "input": items, "store": store}
     if call.max_output_tokens is not None:
         body["max_output_tokens"] = call.max_output_tokens
-    warnings += _sampling(body, call, is_reasoning_model(model_id))
-    warnings += _tools(body, call)
+    warnings += add_sampling(body, call, _SAMPLING, reasoning=is_reasoning_model(model_id))
+    warnings += _unsupported_settings(call)
+    warnings += add_tools(
+        body, call, to_tools(call.tools), lambda choice: to_tool_choice(choice, call.tools)
+    )
     if call.response_format is not None:
         body["text"] = {"format": to_text_format(call.response_format)}
     warnings += apply_options(body, options)
@@ -280,18 +272,8 @@ def build_body(
     return body, warnings
 
 
-def _sampling(body: Body, call: Call, reasoning: bool) -> list[CallWarning]:
+def _unsupported_settings(call: Call) -> list[CallWarning]:
     warnings: list[CallWarning] = []
-    for name in ("temperature", "top_p"):
-        value = getattr(call, name)
-        if value is None:
-            continue
-        if reasoning:
-            warnings.append(
-                CallWarning.unsupported(name, "not supported by reasoning models; dropped")
-            )
-        else:
-            body[name] = value
     for name in _UNSUPPORTED_SETTINGS:
         if getattr(call, name) is not None:
             warnings.append(CallWarning.unsupported(name, "not supported by the Responses API"))
@@ -302,23 +284,9 @@ def _sampling(body: Body, call: Call, reasoning: bool) -> list[CallWarning]:
     return warnings
 
 
-def _tools(body: Body, call: Call) -> list[CallWarning]:
-    tools, warnings = to_tools(call.tools)
-    if tools:
-        body["tools"] = tools
-        if call.tool_choice is not None:
-            body["tool_choice"] = to_tool_choice(call.tool_choice, call.tools)
-    elif call.tool_choice is not None and call.tool_choice != "auto":
-        warnings.append(CallWarning.unsupported("tool_choice", "no tools given; dropped"))
-    return warnings
-
-
 def apply_options(body: Body, options: OpenAIOptions) -> list[CallWarning]:
     """Write the set fields of ``options`` into ``body``; chat-only ones become warnings."""
-    for name in _PLAIN_OPTIONS:
-        value = getattr(options, name)
-        if value is not None and value != {} and value != "":
-            body[name] = plain(value)
+    copy_options(body, options, _PLAIN_OPTIONS, unsent=({}, ""))
     reasoning: Body = {}
     if options.reasoning_effort:
         reasoning["effort"] = options.reasoning_effort
@@ -338,8 +306,6 @@ def apply_options(body: Body, options: OpenAIOptions) -> list[CallWarning]:
         include.append(_LOGPROBS_INCLUDE)
     if include:
         body["include"] = list(dict.fromkeys(include))
-    return [
-        CallWarning.unsupported(name, "Chat Completions only; not sent to the Responses API")
-        for name in CHAT_ONLY_OPTIONS
-        if getattr(options, name) is not None
-    ]
+    return refuse_options(
+        options, CHAT_ONLY_OPTIONS, "Chat Completions only; not sent to the Responses API"
+    )

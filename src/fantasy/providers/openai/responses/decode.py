@@ -15,7 +15,6 @@ error code). A stream that closes before any of these raises
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,9 @@ from typing import Any
 from fantasy import stream
 from fantasy.content import Content, SourceContent, ToolCallContent
 from fantasy.errors import IncompleteStreamError
+from fantasy.providers._json import invalid
 from fantasy.providers._toolcalls import new_tool_call_id
+from fantasy.providers.openai._decode import EventDecoder
 from fantasy.providers.openai._errors import error_from_payload
 from fantasy.providers.openai.responses._items import (
     SUMMARY_SEPARATOR,
@@ -31,7 +32,6 @@ from fantasy.providers.openai.responses._items import (
     arguments_of,
     as_dict,
     finish_reason_of,
-    invalid,
     item_content,
     item_metadata,
     message_text,
@@ -119,7 +119,7 @@ def _source_part(source: SourceContent) -> StreamPart:
 Handler = Callable[[dict[str, Any]], list[StreamPart]]
 
 
-class StreamDecoder:
+class StreamDecoder(EventDecoder):
     """Decodes the events of one streamed Responses API answer.
 
     Call :meth:`feed` with each event's data (and its SSE event name) and
@@ -127,10 +127,8 @@ class StreamDecoder:
     """
 
     def __init__(self, *, provider: str) -> None:
-        self.provider = provider
+        super().__init__(provider=provider)
         self._metadata_sent = False
-        self._finished = False
-        self._failed = False
         self._has_client_calls = False
         self._text: dict[str, _Block] = {}
         self._reasoning: dict[str, _Block] = {}
@@ -153,26 +151,7 @@ class StreamDecoder:
             "error": self._on_error,
         }
 
-    @property
-    def done(self) -> bool:
-        """Whether the stream ended (finish signal or in-band error)."""
-        return self._finished or self._failed
-
-    def feed(self, data: str, event: str = "") -> list[StreamPart]:
-        """Decode one event's data string; ``event`` is the SSE event name, if any."""
-        if self.done:
-            return []
-        data = data.strip()
-        if not data or data == "[DONE]":
-            return []
-        try:
-            payload = json.loads(data)
-        except ValueError as error:
-            raise invalid(
-                f"stream event is not valid JSON: {error}", data, self.provider
-            ) from error
-        if not isinstance(payload, dict):
-            raise invalid("stream event is not a JSON object", data, self.provider)
+    def _on_event(self, payload: dict[str, Any], event: str) -> list[StreamPart]:
         kind = text_of(payload.get("type")) or event
         handler = self._handlers.get(kind)
         return handler(payload) if handler is not None else []

@@ -1,29 +1,26 @@
-"""The Responses API language model: the only Responses module that does I/O.
+"""The Responses API language model.
 
 :class:`ResponsesModel` serves OpenAI (``.../v1/responses``) and Azure
 (``.../openai/v1/responses``) alike; what differs is the endpoint URL and the HTTP
-client settings (auth headers).
+client settings (auth headers). The I/O is :class:`~fantasy.providers.openai._model.OpenAIModel`'s.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
 from typing import Any
 
-from fantasy import stream
 from fantasy._http import HTTPClient
-from fantasy.model import BaseLanguageModel, Call, ObjectMode
+from fantasy.model import Call, ObjectMode
+from fantasy.providers.openai._model import OpenAIModel
 from fantasy.providers.openai.responses.convert import build_body
 from fantasy.providers.openai.responses.decode import StreamDecoder, decode_response
-from fantasy.response import Response, ResponseInfo
-from fantasy.stream import StreamPart
+from fantasy.response import Response
 from fantasy.usage import CallWarning
 
 __all__ = ["ResponsesModel"]
 
 
-class ResponsesModel(BaseLanguageModel):
+class ResponsesModel(OpenAIModel):
     """A model behind a Responses API endpoint.
 
     Args:
@@ -37,8 +34,6 @@ class ResponsesModel(BaseLanguageModel):
             ``text.format``; ``"tool"`` forces a function tool.
     """
 
-    default_object_mode: ObjectMode = "json"
-
     def __init__(
         self,
         *,
@@ -49,16 +44,10 @@ class ResponsesModel(BaseLanguageModel):
         options_key: str = "openai",
         object_mode: ObjectMode = "json",
     ) -> None:
-        super().__init__(provider=provider, model_id=model_id)
-        self._client = client
-        self._url = url
+        super().__init__(
+            provider=provider, model_id=model_id, client=client, url=url, object_mode=object_mode
+        )
         self.options_key = options_key
-        self.default_object_mode = object_mode
-
-    @property
-    def url(self) -> str:
-        """The endpoint URL."""
-        return self._url
 
     def build_request(
         self, call: Call, *, stream: bool
@@ -66,36 +55,10 @@ class ResponsesModel(BaseLanguageModel):
         """The request body for ``call`` and its warnings (no I/O)."""
         return build_body(call, self.model_id, stream=stream, options_key=self.options_key)
 
-    async def generate(self, call: Call) -> Response:
-        """Run ``call`` and return the whole response."""
-        body, warnings = self.build_request(call, stream=False)
-        data, headers = await self._client.post_json(
-            self._url, body, headers=call.headers, user_agent=call.user_agent
-        )
-        response = decode_response(data, provider=self.provider)
-        info = ResponseInfo(
-            id=response.info.id, model_id=response.info.model_id, headers=dict(headers)
-        )
-        return dataclasses.replace(response, warnings=tuple(warnings), info=info)
+    def _decode(self, data: Any) -> Response:
+        """A whole Responses API answer as a response."""
+        return decode_response(data, provider=self.provider)
 
-    async def stream(self, call: Call) -> AsyncIterator[StreamPart]:
-        """Run ``call`` as a stream: Warnings, ResponseMetadata, blocks, one Finish."""
-        body, warnings = self.build_request(call, stream=True)
-        if warnings:
-            yield stream.Warnings(tuple(warnings))
-        decoder = StreamDecoder(provider=self.provider)
-        events = self._client.stream_sse(
-            self._url, body, headers=call.headers, user_agent=call.user_agent
-        )
-        try:
-            async for event, data in events:
-                for part in decoder.feed(data, event):
-                    yield part
-                if decoder.done:
-                    break
-        finally:
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        for part in decoder.finish():
-            yield part
+    def _decoder(self) -> StreamDecoder:
+        """A fresh decoder for one streamed answer."""
+        return StreamDecoder(provider=self.provider)

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from fantasy.errors import InvalidArgumentError
+from fantasy.providers._json import plain
+from fantasy.providers.openai._convert import function_spec
 from fantasy.tools import FunctionTool, ProviderDefinedTool, SpecificToolChoice, Tool, ToolChoice
 from fantasy.usage import CallWarning
 
@@ -27,15 +29,6 @@ WEB_SEARCH_TOOL_ID = "openai.web_search"
 
 Body = dict[str, Any]
 SearchContextSize = Literal["low", "medium", "high"]
-
-
-def plain(value: Any) -> Any:
-    """Deep copy of mappings/sequences as plain dicts/lists (tuples become lists)."""
-    if isinstance(value, Mapping):
-        return {str(key): plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(item) for item in value]
-    return value
 
 
 def web_search_tool(
@@ -78,22 +71,13 @@ def _web_search_wire(tool: ProviderDefinedTool) -> Body:
     return wire
 
 
-def _function_wire(tool: FunctionTool) -> Body:
-    wire: Body = {"type": "function", "name": tool.name}
-    if tool.description:
-        wire["description"] = tool.description
-    wire["parameters"] = plain(tool.input_schema)
-    wire["strict"] = False
-    return wire
-
-
 def to_tools(tools: Sequence[Tool]) -> tuple[list[Body], list[CallWarning]]:
     """Function tools and web search in wire form; other provider tools become warnings."""
     wire: list[Body] = []
     warnings: list[CallWarning] = []
     for tool in tools:
         if isinstance(tool, FunctionTool):
-            wire.append(_function_wire(tool))
+            wire.append({"type": "function", **function_spec(tool)})
         elif tool.id == WEB_SEARCH_TOOL_ID:
             wire.append(_web_search_wire(tool))
         else:

@@ -1,0 +1,137 @@
+"""What every provider class shares: keys from the environment, the HTTP client, the repr.
+
+Each provider keeps its own keyword-only constructor (that is its public API); inside
+it, the key comes from :func:`required_api_key` or :func:`env`, the transport
+arguments are packed into :class:`HTTPSettings` (which builds the
+:class:`~fantasy._http.HTTPClient`), and :class:`ProviderBase` gives ``name``,
+``base_url`` and a repr that never shows a key or a header.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import httpx
+
+from fantasy._http import (
+    DEFAULT_STREAM_IDLE_TIMEOUT,
+    ErrorParser,
+    HTTPClient,
+    default_error_parser,
+)
+from fantasy.errors import InvalidArgumentError
+
+__all__ = ["HTTPSettings", "ProviderBase", "bearer", "env", "required_api_key", "vertex_url"]
+
+
+def env(*names: str) -> str | None:
+    """The value of the first environment variable of ``names`` that is set and not empty."""
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def required_api_key(api_key: str | None, variable: str, provider: str) -> str:
+    """``api_key`` when given, else ``$variable``; an error names both when the key is empty."""
+    key = api_key if api_key is not None else os.environ.get(variable, "")
+    if not key:
+        raise InvalidArgumentError(
+            f"no {provider} API key: pass api_key= or set {variable}", argument="api_key"
+        )
+    return key
+
+
+def bearer(token: str | None) -> dict[str, str]:
+    """``{"Authorization": "Bearer <token>"}``, or no header without a token."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+def vertex_url(location: str) -> str:
+    """Vertex AI's root URL for ``location`` (``global`` has no region prefix)."""
+    if location == "global":
+        return "https://aiplatform.googleapis.com"
+    return f"https://{location}-aiplatform.googleapis.com"
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPSettings:
+    """The transport arguments every provider constructor takes.
+
+    Positional in the order the constructors declare them, so a constructor packs
+    them in one line: ``HTTPSettings(headers, http_client, transport, timeout,
+    stream_idle_timeout)`` (mypy rejects a swapped pair).
+    """
+
+    headers: Mapping[str, str] | None = None
+    http_client: httpx.AsyncClient | None = None
+    transport: httpx.AsyncBaseTransport | None = None
+    timeout: float | httpx.Timeout | None = None
+    stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT
+
+    def kwargs(self) -> dict[str, Any]:
+        """The settings as constructor keywords (to build another provider alike)."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
+
+    def client(
+        self,
+        provider: str,
+        *,
+        defaults: Mapping[str, str] | None = None,
+        overrides: Mapping[str, str] | None = None,
+        secret: str | None = None,
+        error_parser: ErrorParser = default_error_parser,
+        auth: httpx.Auth | None = None,
+    ) -> HTTPClient:
+        """The provider's HTTP client.
+
+        Args:
+            provider: Provider name used in errors.
+            defaults: Headers the user's ``headers`` may replace (usually the auth header).
+            overrides: Headers sent whatever the user's ``headers`` say.
+            secret: The API key, scrubbed from every error.
+            error_parser: Reads the provider's error bodies.
+            auth: Per-request signing (SigV4, OAuth bearer tokens).
+        """
+        return HTTPClient(
+            provider=provider,
+            headers={**(defaults or {}), **(self.headers or {}), **(overrides or {})},
+            http_client=self.http_client,
+            transport=self.transport,
+            timeout=self.timeout,
+            stream_idle_timeout=self.stream_idle_timeout,
+            secrets=(secret,) if secret else (),
+            error_parser=error_parser,
+            auth=auth,
+        )
+
+
+class ProviderBase:
+    """``name``, ``base_url`` and a repr without keys or headers, for provider classes.
+
+    Subclasses set ``_name``, ``_base_url`` and ``_client`` in their constructor and
+    list in ``_repr_fields`` the properties their repr shows.
+    """
+
+    _repr_fields: ClassVar[tuple[str, ...]] = ("name", "base_url")
+    _name: str
+    _base_url: str
+    _client: HTTPClient
+
+    @property
+    def name(self) -> str:
+        """Provider name, as reported by its models and errors."""
+        return self._name
+
+    @property
+    def base_url(self) -> str:
+        """The API root URL."""
+        return self._base_url
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self._repr_fields)
+        return f"{type(self).__name__}({shown})"

@@ -1,0 +1,50 @@
+import json
+
+import pytest
+
+import fantasy
+from fantasy.agent_tools import AgentTool, ToolContext
+from fantasy.errors import RateLimitError, is_retryable
+from fantasy.testing import ScriptedModel, TestModel
+
+
+@pytest.mark.anyio
+async def test_history_continues_a_conversation() -> None:
+    model = ScriptedModel(["Hello Ada", "Your name is Ada"])
+    agent = fantasy.Agent(model, system_prompt="Be brief.")
+    first = await agent.generate("Hi, I'm Ada.")
+    assert [m.role for m in first.history] == ["user", "assistant"]
+    second = await agent.generate("What's my name?", messages=first.history)
+    assert [m.role for m in model.calls[1].prompt] == ["system", "user", "assistant", "user"]
+    assert [m.role for m in second.history] == ["user", "assistant", "user", "assistant"]
+    again = fantasy.AgentResult.from_dict(json.loads(json.dumps(second.to_dict())))
+    assert again.history == second.history
+
+
+def test_optional_tool_context_is_injected_not_exposed() -> None:
+    def lookup(term: str, ctx: ToolContext | None = None) -> str:
+        """Look a term up."""
+        return f"{term}:{ctx is not None}"
+
+    tool = AgentTool.from_function(lookup)
+    assert set(tool.input_schema["properties"]) == {"term"}
+
+
+@pytest.mark.anyio
+async def test_optional_tool_context_receives_the_context() -> None:
+    seen: list[object] = []
+
+    @fantasy.tool
+    def lookup(term: str, ctx: ToolContext | None = None) -> str:
+        """Look a term up."""
+        seen.append(ctx)
+        return "ok"
+
+    await fantasy.Agent(TestModel(), tools=[lookup]).generate("look up corgi")
+    assert seen
+    assert isinstance(seen[0], ToolContext)
+
+
+def test_rate_limit_errors_are_retryable_by_default() -> None:
+    assert is_retryable(RateLimitError("slow down"))
+    assert not RateLimitError("quota exhausted for good", retryable=False).is_retryable
