@@ -36,12 +36,18 @@ def env(*names: str) -> str | None:
     return None
 
 
-def required_api_key(api_key: str | None, variable: str, provider: str) -> str:
-    """``api_key`` when given, else ``$variable``; an error names both when the key is empty."""
-    key = api_key if api_key is not None else os.environ.get(variable, "")
+def required_api_key(api_key: str | None, variable: str | tuple[str, ...], provider: str) -> str:
+    """``api_key`` when given, else the first of ``variable`` that is set.
+
+    Raises:
+        InvalidArgumentError: No key at all; the message names the variables to set.
+    """
+    names = (variable,) if isinstance(variable, str) else variable
+    key = api_key if api_key is not None else (env(*names) or "")
     if not key:
         raise InvalidArgumentError(
-            f"no {provider} API key: pass api_key= or set {variable}", argument="api_key"
+            f"no {provider} API key: pass api_key= or set {' or '.join(names)}",
+            argument="api_key",
         )
     return key
 

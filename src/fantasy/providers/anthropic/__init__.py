@@ -22,7 +22,7 @@ import httpx
 
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers._base import HTTPSettings, env
+from fantasy.providers._base import HTTPSettings, env, required_api_key
 from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic._tools import WEB_SEARCH_TOOL_ID, web_search_tool
 from fantasy.providers.anthropic._wire import ANTHROPIC_VERSION
@@ -103,7 +103,7 @@ class AnthropicProvider(ClaudeProvider):
         timeout: float | httpx.Timeout | None = None,
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
     ) -> None:
-        key = api_key or env("ANTHROPIC_API_KEY")
+        key = required_api_key(api_key, "ANTHROPIC_API_KEY", "Anthropic")
         base_url = base_url or env("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
         self._connect(
             AnthropicEndpoint(base_url=base_url),

@@ -28,7 +28,7 @@ from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel
 from fantasy.providers._auth import GoogleBearerAuth
-from fantasy.providers._base import HTTPSettings, ProviderBase, env, vertex_url
+from fantasy.providers._base import HTTPSettings, ProviderBase, env, required_api_key, vertex_url
 from fantasy.providers.google._errors import parse_error
 from fantasy.providers.google.decode import new_tool_call_id
 from fantasy.providers.google.model import GoogleLanguageModel
@@ -125,7 +125,7 @@ class GoogleProvider(_GeminiProvider):
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         tool_call_id_generator: Callable[[], str] | None = None,
     ) -> None:
-        key = api_key or env("GEMINI_API_KEY", "GOOGLE_API_KEY")
+        key = required_api_key(api_key, ("GEMINI_API_KEY", "GOOGLE_API_KEY"), "Gemini")
         settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         client = settings.client(
             "google",
