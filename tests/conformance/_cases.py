@@ -133,6 +133,8 @@ async def thinking_case(
         assert len(encrypted) == len(reasoning)
     elif check == "final_usage_reasoning_tokens":
         assert result.response.usage.reasoning_tokens > 0, result.response.usage
+    elif check is not None:
+        raise AssertionError(f"unknown thinking_check {check!r}: teach the runner about it")
 
 
 def _object_call(spec: dict[str, Any], complex_case: bool) -> Any:
