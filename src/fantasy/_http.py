@@ -14,13 +14,14 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 
+from fantasy._idle import IdleWatchdog
 from fantasy._version import __version__
 from fantasy.errors import (
     AuthenticationError,
@@ -276,16 +277,33 @@ class HTTPClient:
                 raw=text[:10000],
             ) from error
 
-    async def _idle(self, iterator: AsyncIterator[T]) -> T:
+    async def _read_all(self, items: AsyncIterator[T]) -> AsyncGenerator[T, None]:
+        """Yield ``items``, failing with StreamIdleTimeoutError when one takes too long."""
         if self.stream_idle_timeout is None:
-            return await anext(iterator)
+            async for item in items:
+                yield item
+            return
+        watchdog = IdleWatchdog(self.stream_idle_timeout)
         try:
-            async with asyncio.timeout(self.stream_idle_timeout):
-                return await anext(iterator)
-        except TimeoutError as error:
-            raise StreamIdleTimeoutError(
-                f"no stream data for {self.stream_idle_timeout:g}s", provider=self.provider
-            ) from error
+            while True:
+                watchdog.waiting()
+                try:
+                    item = await anext(items)
+                except StopAsyncIteration:
+                    return
+                except asyncio.CancelledError:
+                    task = asyncio.current_task()
+                    if not watchdog.expired or task is None:
+                        raise
+                    task.uncancel()
+                    raise StreamIdleTimeoutError(
+                        f"no stream data for {self.stream_idle_timeout:g}s",
+                        provider=self.provider,
+                    ) from None
+                watchdog.received()
+                yield item
+        finally:
+            watchdog.close()
 
     async def _stream(
         self,
@@ -307,13 +325,9 @@ class HTTPClient:
                 ) as response,
             ):
                 await self._raise_for_status(response)
-                items = decode(response)
-                while True:
-                    try:
-                        item = await self._idle(items)
-                    except StopAsyncIteration:
-                        return
-                    yield item
+                async with aclosing(self._read_all(decode(response))) as items:
+                    async for item in items:
+                        yield item
         except httpx.TransportError as error:
             raise self._transport_error(error, url) from error
 

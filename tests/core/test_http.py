@@ -216,3 +216,45 @@ async def test_stalled_stream_fails_with_retryable_idle_timeout() -> None:
             received.append(event)
     assert received == [("message", "{}")]
     assert info.value.is_retryable
+
+
+class SlowThenStallStream(httpx.AsyncByteStream):
+    def __init__(self, pause: float) -> None:
+        self.pause = pause
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for index in range(3):
+            await asyncio.sleep(self.pause)
+            yield f"data: {index}\n\n".encode()
+
+
+@pytest.mark.anyio
+async def test_idle_timeout_counts_only_waiting_not_the_consumer() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, stream=SlowThenStallStream(0.01), headers={"content-type": "text/event-stream"}
+        )
+
+    client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.1)
+    received = []
+    async for event in client.stream_sse("https://api.test/s", {}):
+        received.append(event)
+        await asyncio.sleep(0.25)  # a slow consumer is not an idle stream
+    assert [data for _, data in received] == ["0", "1", "2"]
+
+
+@pytest.mark.anyio
+async def test_idle_timeout_fires_between_items_and_leaves_task_usable() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, stream=SlowThenStallStream(0.3), headers={"content-type": "text/event-stream"}
+        )
+
+    client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.05)
+    with pytest.raises(StreamIdleTimeoutError):
+        async for _ in client.stream_sse("https://api.test/s", {}):
+            pass
+    task = asyncio.current_task()
+    assert task is not None
+    assert task.cancelling() == 0
+    await asyncio.sleep(0)  # the task was not left cancelled
