@@ -53,6 +53,7 @@ class AgentOptions(TypedDict, total=False):
     tool_choice: ToolChoice | None
     provider_options: Mapping[str, Any] | None
     headers: Mapping[str, str] | None
+    user_agent: str | None
     stop_when: Sequence[StopWhen]
     max_steps: int
     prepare_step: PrepareStep | None
@@ -87,6 +88,7 @@ class Settings:
     tool_choice: ToolChoice | None = None
     provider_options: Mapping[str, Any] | None = None
     headers: Mapping[str, str] | None = None
+    user_agent: str | None = None
     stop_when: Sequence[StopWhen] = ()
     max_steps: int = DEFAULT_MAX_STEPS
     prepare_step: PrepareStep | None = None

@@ -128,6 +128,7 @@ def build_call(
         tools=definitions,
         tool_choice=tool_choice,
         headers=dict(settings.headers or {}),
+        user_agent=settings.user_agent,
         provider_options=dict(provider_options or {}),
     )
 

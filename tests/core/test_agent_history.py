@@ -48,3 +48,13 @@ async def test_optional_tool_context_receives_the_context() -> None:
 def test_rate_limit_errors_are_retryable_by_default() -> None:
     assert is_retryable(RateLimitError("slow down"))
     assert not RateLimitError("quota exhausted for good", retryable=False).is_retryable
+
+
+@pytest.mark.anyio
+async def test_user_agent_and_headers_reach_the_call() -> None:
+    model = ScriptedModel(["ok"])
+    agent = fantasy.Agent(model, headers={"X-Team": "a"}, user_agent="my-app/1.0")
+    await agent.generate("hi", headers={"X-Run": "b"})
+    call = model.calls[0]
+    assert call.user_agent == "my-app/1.0"
+    assert call.headers == {"X-Team": "a", "X-Run": "b"}
