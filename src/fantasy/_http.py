@@ -30,6 +30,8 @@ from fantasy.errors import (
     ProviderError,
     RateLimitError,
     StreamIdleTimeoutError,
+    redact,
+    register_secret,
 )
 
 __all__ = [
@@ -68,7 +70,7 @@ def default_error_parser(body: str) -> ErrorInfo | None:
     """Read ``{"error": {"message", "type"|"code"}}`` / ``{"message"}`` / ``[{...}]`` bodies."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(data, list) and data:
         data = data[0]
@@ -123,7 +125,7 @@ _CONTEXT_WORDS = ("context length", "context window", "prompt is too long", "too
 def _context_error(message: str, code: str) -> tuple[int | None, int | None] | None:
     for pattern in _CONTEXT_PATTERNS:
         match = pattern.search(message)
-        if match:
+        if match and len(match["used"]) <= 18 and len(match["max"]) <= 18:
             return int(match["used"]), int(match["max"])
     lowered = message.lower()
     if code in _CONTEXT_CODES or any(word in lowered for word in _CONTEXT_WORDS):
@@ -204,6 +206,8 @@ class HTTPClient:
         self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.stream_idle_timeout = stream_idle_timeout
         self.secrets = tuple(s for s in secrets if s)
+        for secret in self.secrets:
+            register_secret(secret)
         self.error_parser = error_parser
         self.auth = auth
 
@@ -268,13 +272,13 @@ class HTTPClient:
         text = response.text
         try:
             return json.loads(text), response.headers
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise InvalidResponseError(
                 f"response is not valid JSON: {error}",
                 provider=self.provider,
                 status_code=response.status_code,
                 url=url,
-                raw=text[:10000],
+                raw=redact(text[:10000], self.secrets),
             ) from error
 
     async def _read_all(self, items: AsyncIterator[T]) -> AsyncGenerator[T, None]:

@@ -43,6 +43,7 @@ __all__ = [
     "ToolExecutionError",
     "is_retryable",
     "redact",
+    "register_secret",
 ]
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -67,13 +68,31 @@ _SECRET_PATTERNS = (
 )
 
 
+# Every credential a provider client was built with. Errors are often raised far from
+# the client that knows the key (a stream decoder, a tool-call validator), so the
+# redaction every error applies consults this set too. Keys already live in memory in
+# the clients; this only lets any error scrub them.
+_KNOWN_SECRETS: set[str] = set()
+
+
+def register_secret(secret: str | None) -> None:
+    """Scrub ``secret`` from every error raised from now on (API keys, tokens).
+
+    Values shorter than 8 characters are ignored: they are placeholders, not keys, and
+    scrubbing them would mangle ordinary words in messages.
+    """
+    if secret and len(secret) >= 8:
+        _KNOWN_SECRETS.add(secret)
+
+
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Remove API keys and bearer tokens from ``text``.
 
-    Known secret values are replaced exactly; well-known key shapes are masked too.
+    Known secret values (``secrets`` and every :func:`register_secret` value) are
+    replaced exactly; well-known key shapes are masked too.
     """
-    for secret in secrets:
-        if secret and len(secret) >= 4:
+    for secret in (*secrets, *_KNOWN_SECRETS):
+        if len(secret) >= 4 and secret in text:
             text = text.replace(secret, "[REDACTED]")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(r"\1[REDACTED]", text)

@@ -258,3 +258,13 @@ async def test_idle_timeout_fires_between_items_and_leaves_task_usable() -> None
     assert task is not None
     assert task.cancelling() == 0
     await asyncio.sleep(0)  # the task was not left cancelled
+
+
+def test_keys_of_every_client_are_scrubbed_from_any_error() -> None:
+    from fantasy.errors import InvalidResponseError
+
+    key = "sk-registered-0123456789-secret"
+    HTTPClient(provider="unit", secrets=(key,))
+    error = InvalidResponseError(f"bad event {key}", raw=f'{{"echo": "{key}"}}')
+    assert key not in str(error)
+    assert key not in error.raw

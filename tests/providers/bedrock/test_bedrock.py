@@ -11,7 +11,12 @@ import httpx
 import pytest
 
 from fantasy import stream
-from fantasy.errors import InvalidResponseError, ProviderError, RateLimitError
+from fantasy.errors import (
+    IncompleteStreamError,
+    InvalidResponseError,
+    ProviderError,
+    RateLimitError,
+)
 from fantasy.messages import user_message
 from fantasy.model import Call
 from fantasy.providers.bedrock import BedrockProvider
@@ -122,7 +127,7 @@ def test_corrupt_and_truncated_frames() -> None:
         EventStreamDecoder().feed(bytes(corrupt))
     decoder = EventStreamDecoder()
     decoder.feed(STREAM[:-3])
-    with pytest.raises(InvalidResponseError):
+    with pytest.raises(IncompleteStreamError):  # cut inside a frame: retryable
         decoder.close()
     headers = {":event-type": "chunk", ":message-type": "event"}
     with pytest.raises(InvalidResponseError):

@@ -3,6 +3,10 @@
 :func:`decode_response` reads a complete Messages response; :class:`StreamDecoder`
 reads the stream events one at a time (each event's JSON text, whatever carried it:
 SSE for the direct API and Vertex, AWS event-stream frames for Bedrock).
+
+Malformed input (not an object, a missing key, a value of the wrong type, a delta for
+a block never started) raises :class:`~fantasy.errors.InvalidResponseError` keeping
+the offending response or event.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from fantasy.content import (
 )
 from fantasy.errors import IncompleteStreamError, InvalidResponseError
 from fantasy.messages import ErrorOutput, TextOutput, ToolResultOutput
-from fantasy.providers._json import invalid, json_object
+from fantasy.providers._json import WIRE_ERRORS, invalid, json_object, wire_errors
 from fantasy.providers.anthropic._errors import error_from_event
 from fantasy.providers.anthropic._wire import Block
 from fantasy.providers.anthropic.options import (
@@ -87,6 +91,19 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _string(fields: Mapping[str, Any], key: str) -> str:
+    """``fields[key]``, which must be a string."""
+    value = fields[key]
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} is not a string: {value!r}")
+    return value
+
+
+def _optional_string(fields: Mapping[str, Any], key: str) -> str:
+    """``fields[key]`` when it is a string, ``""`` when missing or null."""
+    return _string(fields, key) if fields.get(key) is not None else ""
+
+
 def _without_nulls(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
@@ -134,8 +151,8 @@ class _ServerResult:
 
 
 def _server_result(block: Block, tool_names: Mapping[str, str]) -> _ServerResult:
-    call_id = str(block["tool_use_id"])
-    kind = str(block["type"])
+    call_id = _string(block, "tool_use_id")
+    kind = _string(block, "type")
     replay = _without_nulls({k: v for k, v in block.items() if k != "caller"})
     result = ToolResultContent(
         tool_call_id=call_id,
@@ -175,19 +192,26 @@ def _content_of(blocks: list[Block]) -> list[Content]:
         if kind == "text":
             citations = [c for c in block.get("citations") or [] if isinstance(c, dict)]
             content.append(
-                TextContent(text=block["text"], provider_metadata=_text_metadata(citations))
+                TextContent(
+                    text=_string(block, "text"), provider_metadata=_text_metadata(citations)
+                )
             )
         elif kind in ("thinking", "redacted_thinking"):
-            metadata = _reasoning_metadata(block.get("signature"), block.get("data"))
+            metadata = _reasoning_metadata(
+                _optional_string(block, "signature"), _optional_string(block, "data")
+            )
             content.append(
-                ReasoningContent(text=block.get("thinking") or "", provider_metadata=metadata)
+                ReasoningContent(
+                    text=_optional_string(block, "thinking"), provider_metadata=metadata
+                )
             )
         elif kind == "tool_use" or kind in _SERVER_CALLS:
-            tool_names[str(block["id"])] = str(block["name"])
+            call_id, name = _string(block, "id"), _string(block, "name")
+            tool_names[call_id] = name
             content.append(
                 ToolCallContent(
-                    tool_call_id=str(block["id"]),
-                    tool_name=str(block["name"]),
+                    tool_call_id=call_id,
+                    tool_name=name,
                     input=_dumps(block.get("input") or {}),
                     provider_executed=kind != "tool_use",
                 )
@@ -200,41 +224,48 @@ def _content_of(blocks: list[Block]) -> list[Content]:
 
 
 def decode_response(
-    data: Mapping[str, Any],
+    data: Any,
     *,
     provider: str = "anthropic",
     warnings: tuple[CallWarning, ...] = (),
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """Decode a complete Messages response."""
-    if data.get("type") == "error":
-        raise error_from_event(provider, data.get("error"))
+    """Decode a complete Messages response.
+
+    Raises:
+        ProviderError: The response is an ``error`` object.
+        InvalidResponseError: The JSON is not a Messages response (raw kept).
+    """
+    if not isinstance(data, dict):
+        raise invalid("response is not a JSON object", data, provider)
+    with wire_errors(data, provider=provider, what="Messages response"):
+        if data.get("type") == "error":
+            raise error_from_event(provider, data.get("error"))
+        return _decode_message(data, warnings, dict(headers or {}))
+
+
+def _decode_message(
+    data: dict[str, Any], warnings: tuple[CallWarning, ...], headers: dict[str, str]
+) -> Response:
     blocks = data.get("content")
     if not isinstance(blocks, list):
-        raise InvalidResponseError(
-            "response has no content list", provider=provider, raw=_dumps(data)[:10000]
-        )
-    try:
-        content = _content_of(blocks)
-    except (KeyError, TypeError, AttributeError) as error:
-        raise InvalidResponseError(
-            f"malformed content block: {error!r}", provider=provider, raw=_dumps(data)[:10000]
-        ) from error
+        raise InvalidResponseError("response has no content list")
+    content = _content_of(blocks)
     raw_usage = data.get("usage")
     usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
-    raw_reason = data.get("stop_reason")
+    raw_reason = _optional_string(data, "stop_reason")
     client_calls = any(isinstance(c, ToolCallContent) and not c.provider_executed for c in content)
     return Response(
         content=tuple(content),
         finish_reason=finish_reason(raw_reason, client_tool_calls=client_calls),
-        raw_finish_reason=raw_reason or "",
+        raw_finish_reason=raw_reason,
         usage=usage_of(usage),
         warnings=warnings,
         provider_metadata=_response_metadata(data.get("stop_sequence"), usage),
         info=ResponseInfo(
             id=str(data.get("id") or ""),
             model_id=str(data.get("model") or ""),
-            headers=dict(headers or {}),
+            headers=headers,
         ),
     )
 
@@ -289,17 +320,18 @@ class StreamDecoder:
         return self.finished or self.failed
 
     def feed(self, data: str) -> list[stream.StreamPart]:
-        """Decode one event (its JSON text) into stream parts."""
+        """Decode one event (its JSON text) into stream parts; nothing once :attr:`done`."""
+        if self.done:
+            return []
         event = json_object(data, provider=self.provider)
         handler = self._handlers.get(str(event.get("type")))
         if handler is None:
             return []  # ping and event kinds added later
-        try:
+        try:  # not a context manager: this runs for every event
             return handler(event)
-        except (KeyError, TypeError, AttributeError) as error:
-            raise invalid(
-                f"malformed {event.get('type')} event: {error!r}", data, self.provider
-            ) from error
+        except WIRE_ERRORS as error:
+            message = f"malformed {event.get('type')} event: {error!r}"
+            raise invalid(message, data, self.provider) from error
 
     def finish(self) -> list[stream.StreamPart]:
         """Call when the transport ends; a stream without ``message_stop`` is incomplete."""
@@ -327,10 +359,8 @@ class StreamDecoder:
 
     def _message_delta(self, event: dict[str, Any]) -> list[stream.StreamPart]:
         delta = event.get("delta") or {}
-        if delta.get("stop_reason"):
-            self._stop_reason = str(delta["stop_reason"])
-        if delta.get("stop_sequence"):
-            self._stop_sequence = str(delta["stop_sequence"])
+        self._stop_reason = _optional_string(delta, "stop_reason") or self._stop_reason
+        self._stop_sequence = _optional_string(delta, "stop_sequence") or self._stop_sequence
         self._update_usage(event.get("usage"))
         return []
 
@@ -354,7 +384,9 @@ class StreamDecoder:
     # content blocks
 
     def _block_start(self, event: dict[str, Any]) -> list[stream.StreamPart]:
-        index = int(event["index"])
+        index = _index(event)
+        if index in self._open:
+            raise ValueError(f"content block {index} started twice")
         block: Block = event["content_block"]
         kind = str(block.get("type"))
         if kind == "text":
@@ -374,17 +406,20 @@ class StreamDecoder:
         state.citations.extend(c for c in block.get("citations") or [] if isinstance(c, dict))
         self._open[index] = state
         parts: list[stream.StreamPart] = [stream.TextStart(state.id)]
-        if block.get("text"):
-            parts.append(stream.TextDelta(state.id, str(block["text"])))
+        text = _optional_string(block, "text")
+        if text:
+            parts.append(stream.TextDelta(state.id, text))
         return parts
 
     def _reasoning_start(self, index: int, block: Block) -> list[stream.StreamPart]:
-        state = _Open(kind="reasoning", id=str(index), signature=str(block.get("signature") or ""))
+        signature = _optional_string(block, "signature")
+        state = _Open(kind="reasoning", id=str(index), signature=signature)
         self._open[index] = state
-        metadata = _reasoning_metadata(None, block.get("data"))
+        metadata = _reasoning_metadata(None, _optional_string(block, "data"))
         parts: list[stream.StreamPart] = [stream.ReasoningStart(state.id, metadata)]
-        if block.get("thinking"):
-            parts.append(stream.ReasoningDelta(state.id, str(block["thinking"])))
+        thinking = _optional_string(block, "thinking")
+        if thinking:
+            parts.append(stream.ReasoningDelta(state.id, thinking))
         return parts
 
     def _tool_start(
@@ -392,8 +427,8 @@ class StreamDecoder:
     ) -> list[stream.StreamPart]:
         state = _Open(
             kind="tool",
-            id=str(block["id"]),
-            name=str(block["name"]),
+            id=_string(block, "id"),
+            name=_string(block, "name"),
             provider_executed=provider_executed,
             initial_input=_dumps(block["input"]) if block.get("input") else "",
         )
@@ -401,32 +436,37 @@ class StreamDecoder:
         self._tool_names[state.id] = state.name
         return [stream.ToolInputStart(state.id, state.name, provider_executed=provider_executed)]
 
-    def _state(self, event: dict[str, Any]) -> _Open:
-        state = self._open.get(int(event["index"]))
+    def _state(self, index: int) -> _Open:
+        state = self._open.get(index)
         if state is None:
-            raise KeyError(f"no open content block {event['index']}")
+            raise ValueError(f"no open content block {index}")
         return state
 
     def _block_delta(self, event: dict[str, Any]) -> list[stream.StreamPart]:
-        state = self._state(event)
+        state = self._state(_index(event))
         delta = event["delta"]
         kind = delta.get("type")
-        if kind == "text_delta" and delta["text"]:
-            return [stream.TextDelta(state.id, str(delta["text"]))]
-        if kind == "thinking_delta" and delta["thinking"]:
-            return [stream.ReasoningDelta(state.id, str(delta["thinking"]))]
+        if kind == "text_delta":
+            text = _string(delta, "text")
+            return [stream.TextDelta(state.id, text)] if text else []
+        if kind == "thinking_delta":
+            thinking = _string(delta, "thinking")
+            return [stream.ReasoningDelta(state.id, thinking)] if thinking else []
         if kind == "signature_delta":
-            state.signature += str(delta["signature"])
+            state.signature += _string(delta, "signature")
         elif kind == "citations_delta" and isinstance(delta.get("citation"), dict):
             state.citations.append(delta["citation"])
-        elif kind == "input_json_delta" and delta["partial_json"]:
-            state.chunks.append(str(delta["partial_json"]))
-            return [stream.ToolInputDelta(state.id, str(delta["partial_json"]))]
+        elif kind == "input_json_delta":
+            partial = _string(delta, "partial_json")
+            if partial:
+                state.chunks.append(partial)
+                return [stream.ToolInputDelta(state.id, partial)]
         return []
 
     def _block_stop(self, event: dict[str, Any]) -> list[stream.StreamPart]:
-        state = self._state(event)
-        del self._open[int(event["index"])]
+        index = _index(event)
+        state = self._state(index)
+        del self._open[index]
         if state.kind == "text":
             return [stream.TextEnd(state.id, _text_metadata(state.citations))]
         if state.kind == "reasoning":
@@ -448,6 +488,14 @@ class StreamDecoder:
                 provider_executed=state.provider_executed,
             ),
         ]
+
+
+def _index(event: Mapping[str, Any]) -> int:
+    """The content block ``index`` of an event, which must be an integer."""
+    index = event["index"]
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise TypeError(f"content block index is not an integer: {index!r}")
+    return index
 
 
 def _result_part(result: ToolResultContent) -> stream.ToolResult:

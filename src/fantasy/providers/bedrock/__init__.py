@@ -73,7 +73,7 @@ class BedrockEndpoint(AnthropicEndpoint):
         """POST the request and yield the Anthropic events inside the AWS frames."""
         from fantasy.providers.bedrock._eventstream import EventStreamDecoder
 
-        decoder = EventStreamDecoder(provider=self.provider_name)
+        decoder = EventStreamDecoder(provider=self.provider_name, secrets=client.secrets)
         async for chunk in client.stream_bytes(url, body, headers=headers, user_agent=user_agent):
             for item in decoder.feed(chunk):
                 yield item

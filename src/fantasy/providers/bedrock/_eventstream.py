@@ -3,23 +3,26 @@
 Frames are decoded by ``botocore.eventstream.EventStreamBuffer`` (checksums included)
 as bytes arrive, whatever the chunk boundaries. A ``chunk`` event's payload is
 ``{"bytes": base64(<one Anthropic stream event JSON>)}``; ``exception`` and ``error``
-frames become typed errors.
+frames become typed errors. A corrupt frame (checksum, lengths, headers, payload) is an
+:class:`~fantasy.errors.InvalidResponseError` keeping its bytes; a response that ends
+inside a frame is an :class:`~fantasy.errors.IncompleteStreamError`.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
+import struct
 from typing import Any
 
 from fantasy.errors import (
     AuthenticationError,
+    IncompleteStreamError,
     InvalidArgumentError,
-    InvalidResponseError,
     ProviderError,
     RateLimitError,
 )
+from fantasy.providers._json import WIRE_ERRORS, invalid, wire_errors
 
 __all__ = ["EventStreamDecoder", "exception_error"]
 
@@ -49,9 +52,14 @@ def _header(headers: dict[str, Any], name: str) -> str:
 
 
 class EventStreamDecoder:
-    """Incremental decoder: :meth:`feed` bytes, get event JSON texts and errors."""
+    """Incremental decoder: :meth:`feed` bytes, get event JSON texts and errors.
 
-    def __init__(self, *, provider: str = "bedrock") -> None:
+    Args:
+        provider: Provider name used in errors.
+        secrets: API keys scrubbed from the bytes an error keeps.
+    """
+
+    def __init__(self, *, provider: str = "bedrock", secrets: tuple[str, ...] = ()) -> None:
         try:
             from botocore.eventstream import EventStreamBuffer
         except ImportError as error:
@@ -59,6 +67,7 @@ class EventStreamDecoder:
                 f"botocore is needed for Bedrock streams: pip install 'fantasy[bedrock]' ({error})"
             ) from error
         self.provider = provider
+        self._secrets = secrets
         self._buffer = EventStreamBuffer()
         self._pending = 0
 
@@ -69,22 +78,37 @@ class EventStreamDecoder:
         self._buffer.add_data(data)
         self._pending += len(data)
         out: list[str | ProviderError] = []
-        try:
-            for message in self._buffer:
-                self._pending -= message.prelude.total_length
+        while True:
+            try:
+                # Headers are read after the checksums: a corrupt frame can still fail
+                # in struct, bytes or UTF-8 decoding.
+                message = next(self._buffer, None)
+            except (ParserError, struct.error, *WIRE_ERRORS) as error:
+                raw = getattr(self._buffer, "_data", data)  # the frame that failed, and after
+                raise invalid(
+                    f"malformed AWS event-stream frame: {error!r}",
+                    raw,
+                    self.provider,
+                    secrets=self._secrets,
+                ) from error
+            if message is None:
+                return out
+            self._pending -= message.prelude.total_length
+            with wire_errors(
+                message.payload, provider=self.provider, what="Bedrock chunk", secrets=self._secrets
+            ):
                 item = self._message(message.headers, message.payload)
-                if item is not None:
-                    out.append(item)
-        except ParserError as error:
-            raise InvalidResponseError(
-                f"malformed AWS event-stream frame: {error}", provider=self.provider
-            ) from error
-        return out
+            if item is not None:
+                out.append(item)
 
     def close(self) -> None:
-        """Check that no partial frame is left when the response ends."""
+        """Check that no partial frame is left when the response ends.
+
+        Raises:
+            IncompleteStreamError: The response ended inside a frame.
+        """
         if self._pending:
-            raise InvalidResponseError(
+            raise IncompleteStreamError(
                 f"AWS event stream ended inside a frame ({self._pending} bytes left)",
                 provider=self.provider,
             )
@@ -106,18 +130,13 @@ class EventStreamDecoder:
     def _message_text(self, payload: bytes, default: str) -> str:
         try:
             data = json.loads(payload)
-        except ValueError:
+        except (ValueError, RecursionError):
             return payload.decode("utf-8", "replace") or default
         if isinstance(data, dict):
             return str(data.get("message") or data.get("Message") or default)
         return default
 
     def _chunk(self, payload: bytes) -> str:
-        raw = payload.decode("utf-8", "replace")
-        try:
-            data = json.loads(payload)
-            return base64.b64decode(data["bytes"], validate=True).decode("utf-8")
-        except (ValueError, KeyError, TypeError, binascii.Error) as error:
-            raise InvalidResponseError(
-                f"malformed Bedrock chunk: {error!r}", provider=self.provider, raw=raw[:10000]
-            ) from error
+        data = json.loads(payload)
+        event: bytes = base64.b64decode(data["bytes"], validate=True)
+        return event.decode("utf-8")

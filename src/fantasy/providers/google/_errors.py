@@ -36,7 +36,7 @@ def parse_error(body: str) -> ErrorInfo | None:
     """Read a Google error body: the message, and the canonical status as the code."""
     try:
         error = _error_object(json.loads(body))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if error is None:
         return None

@@ -20,6 +20,11 @@ Part rules:
 Finish reasons: ``STOP`` with tool calls → tool-calls; ``MAX_TOKENS`` → length; safety
 and recitation blocks (and a blocked prompt) → content-filter; malformed or unexpected
 function calls → error; other reasons → other.
+
+Malformed input (not an object, a function call without a name, bad inline data, a
+value of the wrong type) raises :class:`~fantasy.errors.InvalidResponseError` keeping
+the chunk; a stream without a finish reason raises
+:class:`~fantasy.errors.IncompleteStreamError`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any, Literal
 
 from fantasy import stream
 from fantasy.errors import IncompleteStreamError, InvalidArgumentError, InvalidResponseError
+from fantasy.providers._json import invalid, json_object, wire_errors
 from fantasy.providers._media import decode_base64
 from fantasy.providers.google._errors import error_from_payload
 from fantasy.providers.google.options import (
@@ -85,7 +91,7 @@ def finish_reason_of(raw: str, *, has_tool_calls: bool) -> FinishReason:
 
 def _count(usage: Mapping[str, Any], key: str) -> int:
     value = usage.get(key)
-    return value if isinstance(value, int) else 0
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def usage_of(usage: Mapping[str, Any]) -> Usage:
@@ -141,20 +147,22 @@ class StreamDecoder:
         """Decode one SSE ``data`` payload (one JSON chunk)."""
         if not data.strip():
             return []
-        try:
-            chunk = json.loads(data)
-        except ValueError as error:
-            raise InvalidResponseError(
-                f"stream chunk is not valid JSON: {error}", provider=self._provider, raw=data
-            ) from error
-        if not isinstance(chunk, dict):
-            raise InvalidResponseError(
-                "stream chunk is not a JSON object", provider=self._provider, raw=data
-            )
-        return self.feed_chunk(chunk)
+        chunk = json_object(data, provider=self._provider, what="stream chunk")
+        with wire_errors(data, provider=self._provider, what="stream chunk"):
+            return self._chunk(chunk)
 
-    def feed_chunk(self, chunk: Mapping[str, Any]) -> list[StreamPart]:
-        """Decode one already-parsed chunk (or a whole response)."""
+    def feed_chunk(self, chunk: Any) -> list[StreamPart]:
+        """Decode one already-parsed chunk (or a whole response).
+
+        Raises:
+            InvalidResponseError: ``chunk`` is not a JSON object, or is malformed.
+        """
+        if not isinstance(chunk, Mapping):
+            raise invalid("response is not a JSON object", chunk, self._provider)
+        with wire_errors(chunk, provider=self._provider, what="response"):
+            return self._chunk(chunk)
+
+    def _chunk(self, chunk: Mapping[str, Any]) -> list[StreamPart]:
         if "error" in chunk:
             self.failed = True
             return [stream.Error(error_from_payload(chunk, provider=self._provider))]
@@ -227,7 +235,7 @@ class StreamDecoder:
             self._grounding(grounding, out)
         ratings = candidate.get("safetyRatings")
         if isinstance(ratings, list) and ratings:
-            self._details["safety_ratings"] = list(ratings)
+            self._details["safety_ratings"] = [r for r in ratings if isinstance(r, Mapping)]
         if candidate.get("finishMessage"):
             self._details["finish_message"] = str(candidate["finishMessage"])
         if candidate.get("finishReason"):
@@ -266,17 +274,13 @@ class StreamDecoder:
         self._close(out)
         name = call.get("name")
         if not isinstance(name, str) or not name:
-            raise InvalidResponseError(
-                "function call without a name", provider=self._provider, raw=json.dumps(call)
-            )
+            raise InvalidResponseError("function call without a name", provider=self._provider)
         args = call.get("args")
         if args is None:
             args = {}
         if not isinstance(args, Mapping):
             raise InvalidResponseError(
-                f"function call {name!r} has non-object args",
-                provider=self._provider,
-                raw=json.dumps(call),
+                f"function call {name!r} has non-object args", provider=self._provider
             )
         call_id = call.get("id")
         call_id = call_id if isinstance(call_id, str) and call_id else self._ids()
@@ -351,7 +355,7 @@ class StreamDecoder:
 
 
 def decode_response(
-    data: Mapping[str, Any],
+    data: Any,
     *,
     id_generator: Callable[[], str] = new_tool_call_id,
     provider: str = "google",

@@ -2,7 +2,8 @@
 
 :class:`EventDecoder` skips blank events, parses each event's data as a JSON object
 (malformed data is an :class:`~fantasy.errors.InvalidResponseError`), stops once the
-stream ended, and hands each object to the API's decoder.
+stream ended, and hands each object to the API's decoder; an event the decoder cannot
+read (a missing key, a value of the wrong type) is that error too, keeping the event.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from fantasy.providers._json import json_object
+from fantasy.providers._json import WIRE_ERRORS, invalid, json_object
 from fantasy.stream import StreamPart
 
 __all__ = ["EventDecoder"]
@@ -45,7 +46,12 @@ class EventDecoder(ABC):
             return []
         if data == "[DONE]":
             return self._on_done_marker()
-        return self._on_event(json_object(data, provider=self.provider, what=self._what), event)
+        payload = json_object(data, provider=self.provider, what=self._what)
+        try:  # not a context manager: this runs for every event
+            return self._on_event(payload, event)
+        except WIRE_ERRORS as error:
+            message = f"malformed {self._what}: {error!r}"
+            raise invalid(message, data, self.provider) from error
 
     @abstractmethod
     def finish(self) -> list[StreamPart]:

@@ -36,7 +36,7 @@ _RETRYABLE = frozenset(
 _RATE_LIMIT = frozenset({"rate_limit_exceeded", "rate_limit_error", "too_many_requests"})
 _CONTEXT = frozenset({"context_length_exceeded", "string_above_max_length"})
 _CONTEXT_NUMBERS = re.compile(
-    r"maximum context length is (?P<max>\d+) tokens.*?(?P<used>\d+) tokens", re.S
+    r"maximum context length is (?P<max>[0-9]+) tokens.*?(?P<used>[0-9]+) tokens", re.S
 )
 
 
@@ -55,13 +55,18 @@ def parse_error(body: str) -> ErrorInfo | None:
     """Read an OpenAI-style error body; other shapes fall back to the default parser."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if isinstance(data, Mapping) and isinstance(data.get("error"), Mapping):
         info = _info(data["error"])
         if info is not None:
             return info
     return default_error_parser(body)
+
+
+def _number(text: str) -> int | None:
+    """``text`` as a count when it is a plain, reasonably short decimal number."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _code_of(error: Mapping[str, Any]) -> str:
@@ -87,11 +92,11 @@ def error_from_payload(
         match = _CONTEXT_NUMBERS.search(message)
         return ContextTooLargeError(
             message,
-            used_tokens=int(match["used"]) if match else None,
-            max_tokens=int(match["max"]) if match else None,
+            used_tokens=_number(match["used"]) if match else None,
+            max_tokens=_number(match["max"]) if match else None,
             **common,
         )
-    status = int(code) if code.isdigit() else 0
+    status = _number(code) or 0
     if kinds & _RATE_LIMIT or status == 429:
         return RateLimitError(message, retryable=True, **common)
     retryable = bool(kinds & _RETRYABLE) or status >= 500

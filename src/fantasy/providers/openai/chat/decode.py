@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from fantasy import stream
 from fantasy.content import Content, SourceContent, TextContent, ToolCallContent
 from fantasy.errors import IncompleteStreamError
-from fantasy.providers._json import invalid
+from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import ToolCallAccumulator, new_tool_call_id
 from fantasy.providers.openai._decode import EventDecoder
 from fantasy.providers.openai._errors import error_from_payload
@@ -71,11 +71,21 @@ def source_of(annotation: Mapping[str, Any]) -> SourceContent | None:
 
 
 def decode_response(data: Any, *, hooks: ChatHooks, provider: str) -> Response:
-    """A whole Chat Completions JSON response as a :class:`Response`."""
+    """A whole Chat Completions JSON response as a :class:`Response`.
+
+    Raises:
+        ProviderError: The response is an ``{"error": ...}`` object.
+        InvalidResponseError: The JSON is not a chat completion (raw kept).
+    """
     if not isinstance(data, dict):
         raise invalid("chat completion is not a JSON object", data, provider)
-    if data.get("error"):
-        raise error_from_payload(data, provider=provider)
+    with wire_errors(data, provider=provider, what="chat completion"):
+        if data.get("error"):
+            raise error_from_payload(data, provider=provider)
+        return _decode_completion(data, hooks, provider)
+
+
+def _decode_completion(data: dict[str, Any], hooks: ChatHooks, provider: str) -> Response:
     choices = data.get("choices")
     if not isinstance(choices, list):
         raise invalid("chat completion has no choices list", data, provider)
@@ -309,7 +319,7 @@ class StreamDecoder(EventDecoder):
         parts += self._sources(delta)
         logprobs = _dict(choice.get("logprobs")).get("content")
         if isinstance(logprobs, list):
-            state.logprobs.extend(logprobs)
+            state.logprobs.extend(entry for entry in logprobs if isinstance(entry, dict))
         finish_reason = choice.get("finish_reason")
         if isinstance(finish_reason, str) and finish_reason:
             state.raw_finish_reason = finish_reason

@@ -171,8 +171,9 @@ class ChatHooks:
         """Provider metadata of a whole response (logprobs, prediction token counts)."""
         logprobs = choice.get("logprobs")
         content = logprobs.get("content") if isinstance(logprobs, Mapping) else None
+        entries = [e for e in content if isinstance(e, dict)] if isinstance(content, list) else []
         usage = response.get("usage")
-        return self._metadata(content, usage if isinstance(usage, Mapping) else {})
+        return self._metadata(entries, usage if isinstance(usage, Mapping) else {})
 
     def stream_metadata(self, state: StreamState) -> dict[str, Any]:
         """Provider metadata of a streamed response, for its ``Finish`` part."""

@@ -22,7 +22,7 @@ from typing import Any
 from fantasy import stream
 from fantasy.content import Content, SourceContent, ToolCallContent
 from fantasy.errors import IncompleteStreamError
-from fantasy.providers._json import invalid
+from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import new_tool_call_id
 from fantasy.providers.openai._decode import EventDecoder
 from fantasy.providers.openai._errors import error_from_payload
@@ -62,8 +62,13 @@ def decode_response(data: Any, *, provider: str) -> Response:
     """
     if not isinstance(data, dict):
         raise invalid("response is not a JSON object", data, provider)
-    if isinstance(data.get("error"), dict) and data["error"]:
-        raise error_from_payload({"error": data["error"]}, provider=provider)
+    with wire_errors(data, provider=provider, what="response"):
+        if isinstance(data.get("error"), dict) and data["error"]:
+            raise error_from_payload({"error": data["error"]}, provider=provider)
+        return _decode_output(data, provider)
+
+
+def _decode_output(data: dict[str, Any], provider: str) -> Response:
     output = data.get("output")
     if not isinstance(output, list):
         raise invalid("response has no output list", data, provider)
