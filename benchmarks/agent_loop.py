@@ -81,8 +81,10 @@ def main() -> None:
         st = best(lambda s=steps: asyncio.run(run(s, 1, True)), args.repeat)
         print(f"| {steps} | {gen / steps * 1e6:.0f} | {st / steps * 1e6:.0f} |")
     total = best(lambda: asyncio.run(run(1, args.deltas, True)), args.repeat)
-    print(f"\nstreaming a {args.deltas}-delta answer through agent.stream(): "
-          f"{total / args.deltas * 1e6:.2f} µs per delta")
+    print(
+        f"\nstreaming a {args.deltas}-delta answer through agent.stream(): "
+        f"{total / args.deltas * 1e6:.2f} µs per delta"
+    )
 
 
 if __name__ == "__main__":

@@ -108,6 +108,10 @@ class Settings:
     on_part: Callable[[stream.StreamPart], object] | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.stop_sequences, str):  # a str is a Sequence[str] of characters
+            raise InvalidArgumentError(
+                "must be a list of strings, not a string", argument="stop_sequences"
+            )
         if self.max_steps < 1:
             raise InvalidArgumentError("must be >= 1", argument="max_steps")
         if self.max_parallel_tools < 1:

@@ -26,6 +26,7 @@ from fantasy._version import __version__
 from fantasy.errors import (
     AuthenticationError,
     ContextTooLargeError,
+    InvalidArgumentError,
     InvalidResponseError,
     ProviderError,
     RateLimitError,
@@ -244,6 +245,14 @@ class HTTPClient:
             parser=self.error_parser,
         )
 
+    def _url_error(self, error: Exception, url: str) -> InvalidArgumentError:
+        # A bad URL (no http(s) scheme, malformed) is a setting to fix, not a transient
+        # transport failure: never retried.
+        return InvalidArgumentError(
+            redact(f"[{self.provider}] invalid request URL {url!r}: {error}", self.secrets),
+            argument="base_url",
+        )
+
     def _transport_error(self, error: httpx.TransportError, url: str) -> ProviderError:
         return ProviderError(
             f"{type(error).__name__}: {error}", provider=self.provider, url=url, retryable=True
@@ -267,6 +276,8 @@ class HTTPClient:
                     auth=self.auth or httpx.USE_CLIENT_DEFAULT,
                 )
                 await self._raise_for_status(response)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+            raise self._url_error(error, url) from error
         except httpx.TransportError as error:
             raise self._transport_error(error, url) from error
         text = response.text
@@ -299,7 +310,8 @@ class HTTPClient:
                     task = asyncio.current_task()
                     if not watchdog.expired or task is None:
                         raise
-                    task.uncancel()
+                    if task.uncancel() > watchdog.cancelling_before:
+                        raise  # cancelled from outside too: that cancellation wins
                     raise StreamIdleTimeoutError(
                         f"no stream data for {self.stream_idle_timeout:g}s",
                         provider=self.provider,
@@ -332,6 +344,8 @@ class HTTPClient:
                 async with aclosing(self._read_all(decode(response))) as items:
                     async for item in items:
                         yield item
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+            raise self._url_error(error, url) from error
         except httpx.TransportError as error:
             raise self._transport_error(error, url) from error
 

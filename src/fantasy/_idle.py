@@ -28,10 +28,14 @@ class IdleWatchdog:
         self._deadline = 0.0
         self._handle: asyncio.TimerHandle | None = None
         self.expired = False
+        self.cancelling_before = 0
 
     def waiting(self) -> None:
         """The current task starts waiting for the next item."""
         self._task = asyncio.current_task()
+        # Pending cancellations before the wait: one added later by someone else must
+        # still propagate even when the watchdog fires at the same moment.
+        self.cancelling_before = self._task.cancelling() if self._task is not None else 0
         self._deadline = self._loop.time() + self._timeout
         if self._handle is None:
             self._handle = self._loop.call_at(self._deadline, self._check)

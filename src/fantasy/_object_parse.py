@@ -51,13 +51,13 @@ def parse_json_text(text: str) -> tuple[Any, str]:
         return None, "the model produced no text"
     try:
         return json.loads(stripped), ""
-    except json.JSONDecodeError as error:
+    except (json.JSONDecodeError, RecursionError) as error:  # or nested too deeply
         strict_error = f"invalid JSON: {error}"
     fenced = _FENCE.search(stripped)
     if fenced is not None:
         try:
             return json.loads(fenced.group(1)), ""
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             pass
     repaired = _repair(stripped)
     if repaired is _NOTHING:

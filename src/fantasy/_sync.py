@@ -14,16 +14,19 @@ from collections.abc import AsyncIterable, Coroutine, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from fantasy.errors import FantasyError
+
 __all__ = ["iter_sync", "run_sync"]
 
 T = TypeVar("T")
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
+_loop_thread: threading.Thread | None = None
 
 
 def _get_loop() -> asyncio.AbstractEventLoop:
-    global _loop
+    global _loop, _loop_thread
     with _lock:
         if _loop is None or _loop.is_closed():
             loop = asyncio.new_event_loop()
@@ -31,7 +34,14 @@ def _get_loop() -> asyncio.AbstractEventLoop:
                 target=loop.run_forever, name="fantasy-sync-loop", daemon=True
             )
             thread.start()
-            _loop = loop
+            _loop, _loop_thread = loop, thread
+        if threading.current_thread() is _loop_thread:
+            # Blocking here would stop the very loop that must run the call: a deadlock.
+            raise FantasyError(
+                "a blocking (*_sync) fantasy call was made from code running on fantasy's "
+                "sync event loop (a callback, hook or async tool of a *_sync run); make "
+                "that code async and use the async API (await agent.generate(...))"
+            )
         return _loop
 
 
@@ -44,8 +54,17 @@ def _wait(future: Future[T]) -> T:
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion on the private loop and return its result."""
-    return _wait(asyncio.run_coroutine_threadsafe(coro, _get_loop()))
+    """Run ``coro`` to completion on the private loop and return its result.
+
+    Raises:
+        FantasyError: When called from the private loop itself (it would deadlock).
+    """
+    try:
+        loop = _get_loop()
+    except FantasyError:
+        coro.close()  # never awaited: close it without a "never awaited" warning
+        raise
+    return _wait(asyncio.run_coroutine_threadsafe(coro, loop))
 
 
 _DONE = object()

@@ -107,10 +107,10 @@ def _repair_json(text: str) -> str | None:
     """``json_repair``'s fix of ``text`` if it yields a JSON object, else ``None``."""
     import json_repair  # loaded on the first malformed call
 
-    repaired = str(json_repair.repair_json(text, ensure_ascii=False))
     try:
+        repaired = str(json_repair.repair_json(text, ensure_ascii=False))
         value = json.loads(repaired)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return repaired if isinstance(value, dict) else None
 
@@ -120,7 +120,7 @@ def _parse_input(call: ToolCallContent) -> tuple[ToolCallContent, Any]:
         return call, {}
     try:
         return call, json.loads(call.input)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested too deeply
         repaired = _repair_json(call.input)
         if repaired is None:
             raise InvalidToolCallError(

@@ -57,6 +57,12 @@ class Usage:
             cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
         )
 
+    def __radd__(self, other: object) -> Usage:
+        # Lets ``sum(usages)`` work: sum() starts from the integer 0.
+        if other == 0:
+            return self
+        return NotImplemented
+
     @classmethod
     def of(
         cls,

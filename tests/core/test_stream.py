@@ -110,3 +110,8 @@ def test_usage_addition_and_defaults() -> None:
     assert total.reasoning_tokens == 2
     assert total.cache_read_tokens == 4
     assert Usage.from_dict(total.to_dict()) == total
+
+
+def test_usage_sum_builtin() -> None:
+    usages = [Usage.of(input_tokens=1, output_tokens=2), Usage.of(input_tokens=3)]
+    assert sum(usages) == usages[0] + usages[1]

@@ -9,7 +9,9 @@ Rules:
 * A message-level cache mark goes on the message's last block; a part-level mark on
   the part's block.
 * Assistant replay keeps the part order: text, thinking (with its signature) or
-  redacted thinking, tool use, server tool use and server tool results.
+  redacted thinking, tool use, server tool use and server tool results. Provider-
+  executed parts that carry only another provider's metadata (a conversation started
+  elsewhere) are left out with a warning.
 """
 
 from __future__ import annotations
@@ -185,6 +187,12 @@ def _assistant_block(message: Message, part: MessagePart, context: _Context) -> 
         return _text_block(part) if part.text else None
     if isinstance(part, ReasoningPart):
         return _reasoning_block(part, context)
+    if isinstance(part, ToolCallPart | ToolResultPart) and _is_foreign(part):
+        context.warn(
+            f"provider-executed {part.type} {part.tool_call_id} of another provider was not "
+            "sent: Anthropic cannot replay it"
+        )
+        return None
     if isinstance(part, ToolCallPart):
         return _with_cache(_tool_use_block(part, context), part.provider_options)
     if isinstance(part, ToolResultPart) and part.provider_executed:
@@ -193,6 +201,17 @@ def _assistant_block(message: Message, part: MessagePart, context: _Context) -> 
         context.warn(f"assistant file part ({part.media_type}) was not sent: not supported")
         return None
     raise _wrong_part(message, part)
+
+
+def _is_foreign(part: ToolCallPart | ToolResultPart) -> bool:
+    """Whether a provider-executed part carries another provider's metadata only.
+
+    Anthropic's own server tool calls carry no metadata and their results carry
+    ``anthropic`` metadata; a part with metadata of other providers alone (an OpenAI
+    web search item, say) comes from a conversation started elsewhere.
+    """
+    options = part.provider_options
+    return part.provider_executed and bool(options) and PROVIDER_KEY not in options
 
 
 def _reasoning_block(part: ReasoningPart, context: _Context) -> Block | None:

@@ -294,7 +294,7 @@ def build_body(
     if call.max_output_tokens is not None:
         body["max_completion_tokens" if reasoning else "max_tokens"] = call.max_output_tokens
     warnings += add_sampling(body, call, _SAMPLING, reasoning=reasoning)
-    warnings += _other_settings(body, call)
+    warnings += _other_settings(body, call, reasoning=reasoning)
     if call.response_format is not None:
         body["response_format"] = to_response_format(call.response_format)
     warnings += add_tools(body, call, to_tools(call.tools), to_tool_choice)
@@ -305,13 +305,18 @@ def build_body(
     return body, warnings
 
 
-def _other_settings(body: Body, call: Call) -> list[CallWarning]:
+def _other_settings(body: Body, call: Call, *, reasoning: bool) -> list[CallWarning]:
     warnings: list[CallWarning] = []
     if call.top_k is not None:
         warnings.append(CallWarning.unsupported("top_k", "not supported by chat completions"))
     if call.seed is not None:
         body["seed"] = call.seed
-    if call.stop_sequences:
+    if call.stop_sequences and reasoning:
+        # The API documents ``stop`` as not supported by the reasoning models.
+        warnings.append(
+            CallWarning.unsupported("stop_sequences", "not supported by reasoning models; dropped")
+        )
+    elif call.stop_sequences:
         body["stop"] = list(call.stop_sequences)
     return warnings
 

@@ -88,7 +88,7 @@ class ChatHooks:
 
         Reasoning models get ``max_completion_tokens`` instead of ``max_tokens`` and
         lose sampling settings (temperature, top_p, penalties, logprobs, logit_bias)
-        with a warning each.
+        and stop sequences, with a warning each.
         """
         return convert.is_reasoning_model(model_id)
 

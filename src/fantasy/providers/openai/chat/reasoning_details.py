@@ -227,7 +227,7 @@ def replay_entries(
         signed: Entry = {"type": _TEXT, "format": _ANTHROPIC_FORMAT, "text": text}
         return [{**signed, "signature": signature, "index": 0}], text
     if family == "google":
-        return _google_entries(text, meta), ""
+        return _google_entries(text, metadata), ""
     if family == "openai":
         return _openai_entries(text, meta), ""
     entry: Entry = {"type": _TEXT, "format": _UNKNOWN_FORMAT, "index": 0}
@@ -245,11 +245,12 @@ def _encrypted(fmt: str, meta: GatewayReasoningMetadata) -> Entry:
     return entry
 
 
-def _google_entries(text: str, meta: GatewayReasoningMetadata) -> list[Entry]:
+def _google_entries(text: str, meta: GatewayReasoningMetadata | None) -> list[Entry]:
     entries: list[Entry] = []
     if text:
         entries.append({"type": _TEXT, "format": _GOOGLE_FORMAT, "text": text, "index": 0})
-    entries.append(_encrypted(_GOOGLE_FORMAT, meta))
+    if meta is not None:  # no gateway data (another provider's part): invent no blob
+        entries.append(_encrypted(_GOOGLE_FORMAT, meta))
     return entries
 
 
