@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from fantasy import stream
     from fantasy.agent import (
         Agent,
+        AgentOutput,
         AgentResult,
         AgentStream,
         PrepareStepContext,
@@ -92,6 +93,7 @@ _EXPORTS: dict[str, str] = {
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
+    "AgentOutput": "fantasy.agent",
     "AgentResult": "fantasy.agent",
     "AgentStream": "fantasy.agent",
     "PrepareStepContext": "fantasy.agent",

@@ -47,6 +47,7 @@ from typing import Any, Unpack, cast
 
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart
 from fantasy._agent_messages import initial_prompt
+from fantasy._agent_output import AgentOutput, final_output
 from fantasy._agent_results import (
     AgentResult,
     PrepareStepContext,
@@ -67,7 +68,7 @@ from fantasy.agent_tools import (
 )
 from fantasy.errors import FantasyError, InvalidArgumentError
 from fantasy.messages import FilePart, Message
-from fantasy.model import LanguageModel
+from fantasy.model import LanguageModel, ObjectMode
 from fantasy.retry import Retry, RetryPolicy
 from fantasy.tools import FunctionTool, ProviderDefinedTool
 
@@ -76,6 +77,7 @@ __all__ = [
     "Agent",
     "AgentEvent",
     "AgentOptions",
+    "AgentOutput",
     "AgentResult",
     "AgentStream",
     "AgentStreamSync",
@@ -298,6 +300,74 @@ class Agent:
             **options: Per-call overrides of the agent's options.
         """
         return self._run(True, prompt, messages, files, dict(options))
+
+    async def generate_output(
+        self,
+        prompt: str | None = None,
+        *,
+        output_type: Any,
+        output_mode: ObjectMode = "auto",
+        output_name: str = "",
+        output_description: str = "",
+        messages: Sequence[Message] = (),
+        files: Sequence[FilePart] = (),
+        **options: Unpack[AgentOptions],
+    ) -> AgentOutput[Any]:
+        """Run the agent, then get its final answer as a typed object.
+
+        The tool loop runs as in :meth:`generate`; then one structured-object call over
+        the whole conversation (see :mod:`fantasy.object`) produces the answer.
+
+        Args:
+            prompt: The user's prompt (the last user message).
+            output_type: A Python type (pydantic model, dataclass, TypedDict, list or
+                union of them) or a JSON Schema mapping.
+            output_mode: The object mode (``"auto"``: the model's best).
+            output_name: Schema name (the tool name in ``tool`` mode).
+            output_description: What the object is.
+            messages: Conversation history placed before the prompt.
+            files: Files attached to the prompt's user message.
+            **options: Per-call overrides of the agent's options.
+
+        Raises:
+            NoObjectGeneratedError: The final answer did not parse or validate.
+        """
+        result = await self.generate(prompt, messages=messages, files=files, **options)
+        return await final_output(
+            self.model,
+            result,
+            Settings.resolve(self._options, dict(options)),
+            output_type,
+            mode=output_mode,
+            name=output_name,
+            description=output_description,
+        )
+
+    def generate_output_sync(
+        self,
+        prompt: str | None = None,
+        *,
+        output_type: Any,
+        output_mode: ObjectMode = "auto",
+        output_name: str = "",
+        output_description: str = "",
+        messages: Sequence[Message] = (),
+        files: Sequence[FilePart] = (),
+        **options: Unpack[AgentOptions],
+    ) -> AgentOutput[Any]:
+        """Blocking :meth:`generate_output`."""
+        return run_sync(
+            self.generate_output(
+                prompt,
+                output_type=output_type,
+                output_mode=output_mode,
+                output_name=output_name,
+                output_description=output_description,
+                messages=messages,
+                files=files,
+                **options,
+            )
+        )
 
     def generate_sync(
         self,
