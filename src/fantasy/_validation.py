@@ -20,6 +20,7 @@ repaired input instead. A call that stays invalid is returned with ``invalid=Tru
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -131,11 +132,19 @@ def _parse_input(call: ToolCallContent) -> tuple[ToolCallContent, Any]:
         return dataclasses.replace(call, input=repaired), json.loads(repaired)
 
 
-def _check_schema(call: ToolCallContent, schema: Mapping[str, Any], value: Any) -> None:
-    from jsonschema.exceptions import best_match
+@functools.lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Any:
+    """A jsonschema validator per distinct schema (building one costs ~0.1 ms)."""
     from jsonschema.validators import validator_for
 
-    validator = validator_for(schema)(schema)
+    schema = json.loads(schema_json)
+    return validator_for(schema)(schema)
+
+
+def _check_schema(call: ToolCallContent, schema: Mapping[str, Any], value: Any) -> None:
+    from jsonschema.exceptions import best_match
+
+    validator = _validator(json.dumps(schema, sort_keys=True, default=str))
     error = best_match(validator.iter_errors(value))
     if error is None:
         return
