@@ -35,7 +35,7 @@ EXIT_INTERRUPTED = 130
 
 OFFLINE_NOTICE = (
     "no provider key set: using the offline test model; set OPENAI_API_KEY, "
-    "ANTHROPIC_API_KEY, GEMINI_API_KEY or OPENROUTER_API_KEY to go live"
+    "ANTHROPIC_API_KEY, GEMINI_API_KEY, OPENROUTER_API_KEY or AI_GATEWAY_API_KEY to go live"
 )
 DEFAULT_SYSTEM = "You are a concise, helpful assistant. Use the tools when they help."
 _CHAT_HELP = "commands: /exit (or Ctrl-D) quits, /clear forgets the conversation, /help"
