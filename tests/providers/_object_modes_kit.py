@@ -1,22 +1,23 @@
-"""Shared pieces of the object-mode tests (``test_object_modes_<dialect>.py``).
+"""Shared pieces of the object-mode tests (``test_object_modes*.py``).
 
-Each dialect's test builds its provider over ``httpx.MockTransport``, answers with a
-minimal canned provider response, and checks the request each object mode sends and
-the object that comes back.
+Each dialect (a :class:`Dialect`, tabled in ``_object_modes_dialects.py``) builds its
+model over ``httpx.MockTransport`` and answers with minimal canned provider responses;
+the shared tests check the request each object mode sends and the object back.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import httpx
 
 from fantasy import stream
 from fantasy.messages import user_message
-from fantasy.model import ObjectMode
+from fantasy.model import LanguageModel, ObjectMode
 from fantasy.object import TEXT_INSTRUCTION, ObjectCall, ObjectPart, ObjectStream
 
 KEY = "sk-test-0123456789abcdefghijklmnop"
@@ -126,3 +127,85 @@ def assert_partials_then_final(objects: list[ObjectPart], parts: list[Any]) -> N
     assert isinstance(parts[-1], stream.Finish)
     assert parts.index(final) == len(parts) - 2
     assert not any(isinstance(p, stream.Error) for p in parts)
+
+
+def roles(items: list[dict[str, Any]]) -> list[str]:
+    """The role of every message (or input item)."""
+    return [item["role"] for item in items]
+
+
+def no_check(request: httpx.Request, body: dict[str, Any]) -> None:
+    """An ``every_request`` check that checks nothing."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamCase:
+    """One streamed object call: its mode and the SSE events the provider answers with."""
+
+    mode: ObjectMode
+    events: Sequence[dict[str, Any] | str]
+    named: bool = False
+    sep: str = "\n\n"
+
+    def recorder(self) -> Recorder:
+        """A recorder answering with this case's events."""
+        return sse(self.events, named=self.named, sep=self.sep)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dialect:
+    """How one provider dialect does object modes, for the shared tests.
+
+    Attributes:
+        name: The id in test ids (``[<name>-<mode>]``).
+        build: The model under test, over the recorder's transport.
+        url: The URL every non-streamed request goes to.
+        stream_url: The URL streamed requests go to (``url`` when ``None``).
+        auto: The mode ``auto`` resolves to.
+        answers: The canned response per mode (``json``, ``tool``, ``text``); each
+            carries ALICE.
+        requests: The body check per mode (``json``, ``tool``, ``text``).
+        every_request: Checks every request must pass, whatever the mode.
+        streams: The streamed calls to run.
+        stream_flag: Whether streamed bodies carry ``"stream": true``.
+        verbatim_arguments: Whether tool calls carry their arguments as JSON text
+            (kept as ``raw_text``), not as a decoded object.
+    """
+
+    name: str
+    build: Callable[[Recorder], LanguageModel]
+    url: str
+    stream_url: str | None = None
+    auto: Literal["json", "tool"]
+    answers: Mapping[str, dict[str, Any]]
+    requests: Mapping[str, Callable[[dict[str, Any]], None]]
+    every_request: Callable[[httpx.Request, dict[str, Any]], None] = no_check
+    streams: Sequence[StreamCase]
+    stream_flag: bool = True
+    verbatim_arguments: bool = True
+
+    def resolve(self, mode: ObjectMode) -> str:
+        """The mode actually used for ``mode``."""
+        return self.auto if mode == "auto" else mode
+
+    def answer(self, mode: ObjectMode) -> Recorder:
+        """A recorder answering with the canned response for ``mode``."""
+        return answer(self.answers[self.resolve(mode)])
+
+    def check_raw_text(self, raw_text: str, mode: ObjectMode) -> None:
+        """``raw_text`` of an object answered in ``mode`` (not ``text``) is ALICE's JSON."""
+        assert json.loads(raw_text) == ALICE
+        if self.verbatim_arguments or self.resolve(mode) == "json":
+            assert raw_text == ALICE_JSON
+
+    def check_request(self, recorder: Recorder, mode: ObjectMode, *, streamed: bool) -> None:
+        """The last request is what ``mode`` sends on this dialect."""
+        request, body = recorder.requests[-1], recorder.body
+        url = self.stream_url if streamed and self.stream_url else self.url
+        assert str(request.url) == url
+        self.requests[self.resolve(mode)](body)
+        self.every_request(request, body)
+        if streamed and self.stream_flag:
+            assert body["stream"] is True
+        elif streamed:
+            assert "stream" not in body

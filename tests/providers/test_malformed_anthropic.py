@@ -7,25 +7,15 @@ error only, so events after ``message_stop`` are fed too (and must change nothin
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-import pytest
-from _malformed_kit import (
-    StreamHarness,
-    bad_event_cases,
-    check_truncations,
-    load_events,
-    mutations,
-    parse_all,
-    run_all,
-    stream_mutations,
-    top_level_cases,
-)
+from _malformed_kit import Outcome, load_events, run_all
+from _malformed_suite import DecoderSuite, ImpossibleOrderTests, decoder_variant
 
 from fantasy import stream
-from fantasy.errors import IncompleteStreamError, InvalidResponseError, ProviderError
+from fantasy.errors import IncompleteStreamError
 from fantasy.providers.anthropic.decode import StreamDecoder, decode_response
-from fantasy.response import Response
 
 PROVIDER = "anthropic"
 
@@ -90,21 +80,6 @@ NAMED_SHAPES: list[tuple[str, Any]] = [
 ]
 
 
-def decode(data: Any) -> Response:
-    return decode_response(data, provider=PROVIDER)
-
-
-def harness() -> StreamHarness:
-    return StreamHarness(
-        provider=PROVIDER,
-        new=lambda: StreamDecoder(provider=PROVIDER),
-        feed=lambda decoder, text: decoder.feed(text),
-        finish=lambda decoder: decoder.finish(),
-        stop=lambda decoder: decoder.failed,
-        finish_after_stop=False,  # the model returns at an in-band error
-    )
-
-
 def is_finish_signal(text: str) -> bool:
     return json.loads(text).get("type") in ("message_stop", "error")
 
@@ -116,58 +91,6 @@ STREAMS = [
     "anthropic/fixtures/usage_revised.jsonl",
     "anthropic/fixtures/overloaded.jsonl",
 ]
-
-
-# --- whole responses ---------------------------------------------------------------------
-
-
-def test_whole_response_of_wrong_shape_is_a_typed_error() -> None:
-    for outcome in parse_all(decode, top_level_cases(), PROVIDER):
-        assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-def test_named_wrong_shapes() -> None:
-    outcomes = {o.label: o for o in parse_all(decode, NAMED_SHAPES, PROVIDER)}
-    for label in (
-        "content is a string",
-        "text is a number",
-        "text is missing",
-        "thinking is a list",
-        "tool_use id is a number",
-        "stop_reason is a list",
-        "stop_reason is a number",
-    ):
-        assert isinstance(outcomes[label].error, InvalidResponseError), label
-    assert isinstance(outcomes["error event of junk"].error, ProviderError)
-    null_usage = outcomes["usage is null"].response
-    assert null_usage is not None and null_usage.usage.input_tokens == 0
-
-
-def test_every_field_mutated() -> None:
-    cases = mutations(MESSAGE, seed=23, limit=900)
-    assert len(cases) >= 400
-    parse_all(decode, cases, PROVIDER)
-
-
-# --- streams -----------------------------------------------------------------------------
-
-
-def test_bad_event_texts() -> None:
-    outcomes = run_all(harness(), bad_event_cases(load_events(STREAMS[0])))
-    for outcome in outcomes:
-        if "[[[" in outcome.label or "not json" in outcome.label:
-            assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_cut_after_every_event_is_incomplete(fixture: str) -> None:
-    events = load_events(fixture)
-    assert check_truncations(harness(), events, is_finish_signal) == len(events)
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_mutations(fixture: str) -> None:
-    run_all(harness(), stream_mutations(load_events(fixture), seed=29, limit=300))
 
 
 START = {"type": "message_start", "message": {"id": "m", "model": "c", "usage": {}}}
@@ -216,31 +139,62 @@ IMPOSSIBLE: list[tuple[str, list[Any]]] = [
 ]
 
 
-def test_impossible_orders_and_types() -> None:
-    cases = [(label, [json.dumps(e) for e in events]) for label, events in IMPOSSIBLE]
-    outcomes = {o.label: o for o in run_all(harness(), cases)}
-    for label in (
-        "delta for a block never started",
-        "stop for an unknown block",
-        "block started twice",
-        "index is a string",
-        "index is infinite",
-        "index is a float",
-        "index is true",
-        "text delta is a number",
-        "partial json is null",
-        "message is a string",
-        "stop reason is a list",
-    ):
-        assert isinstance(outcomes[label].error, InvalidResponseError), label
-    twice = outcomes["finish twice"]
-    assert twice.error is None and isinstance(twice.parts[-1], stream.Finish)
-    assert isinstance(outcomes["error of junk"].parts[-1], stream.Error)
+def check_named(outcomes: Mapping[str, Outcome]) -> None:
+    null_usage = outcomes["usage is null"].response
+    assert null_usage is not None and null_usage.usage.input_tokens == 0
+
+
+# The model returns at an in-band error: the stream stops at ``failed``.
+VARIANT = decoder_variant(decode_response, StreamDecoder, provider=PROVIDER, stop="failed")
+
+SUITE = DecoderSuite(
+    variants={"anthropic": VARIANT},
+    document=MESSAGE,
+    mutation_seed=23,
+    mutation_limit=900,
+    min_mutations=400,
+    named=NAMED_SHAPES,
+    named_expect={
+        "content is a string": "invalid",
+        "text is a number": "invalid",
+        "text is missing": "invalid",
+        "thinking is a list": "invalid",
+        "tool_use id is a number": "invalid",
+        "stop_reason is a list": "invalid",
+        "stop_reason is a number": "invalid",
+        "error event of junk": "provider-error",
+    },
+    named_check=check_named,
+    streams=STREAMS,
+    is_finish_signal=is_finish_signal,
+    stream_seed=29,
+    stream_limit=300,
+    impossible=IMPOSSIBLE,
+    impossible_expect={
+        "delta for a block never started": "invalid",
+        "stop for an unknown block": "invalid",
+        "block started twice": "invalid",
+        "index is a string": "invalid",
+        "index is infinite": "invalid",
+        "index is a float": "invalid",
+        "index is true": "invalid",
+        "text delta is a number": "invalid",
+        "partial json is null": "invalid",
+        "message is a string": "invalid",
+        "stop reason is a list": "invalid",
+        "finish twice": "finished",
+        "error of junk": "error-part",
+    },
+)
+
+
+class TestAnthropicDecoders(ImpossibleOrderTests):
+    suite = SUITE
 
 
 def test_cut_stream_keeps_what_arrived() -> None:
     events = load_events("anthropic/fixtures/thinking_redacted.jsonl")[:-1]
-    (outcome,) = run_all(harness(), [("no message_stop", events)])
+    (outcome,) = run_all(VARIANT.harness(), [("no message_stop", events)])
     assert isinstance(outcome.error, IncompleteStreamError)
     assert outcome.error.is_retryable
     assert any(isinstance(part, stream.TextDelta) for part in outcome.parts)

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from _malformed_kit import (
-    PROVIDERS_DIR,
-    StreamHarness,
-    bad_event_cases,
-    check_truncations,
-    load_events,
-    mutations,
-    parse_all,
-    run_all,
-    stream_mutations,
-    top_level_cases,
-)
+from _malformed_kit import PROVIDERS_DIR, Outcome, load_events, mutations, parse_all, run_all
+from _malformed_suite import DecoderSuite, DecoderTests, decoder_variant
 
 from fantasy import stream
-from fantasy.errors import IncompleteStreamError, InvalidResponseError, ProviderError
+from fantasy.errors import IncompleteStreamError, InvalidResponseError
 from fantasy.providers.google.decode import StreamDecoder, decode_response
-from fantasy.response import Response
 
 PROVIDER = "google"
 
@@ -90,21 +80,6 @@ NAMED_SHAPES: list[tuple[str, Any]] = [
 ]
 
 
-def decode(data: Any) -> Response:
-    return decode_response(data, provider=PROVIDER, id_generator=lambda: "call-x")
-
-
-def harness() -> StreamHarness:
-    return StreamHarness(
-        provider=PROVIDER,
-        new=lambda: StreamDecoder(provider=PROVIDER, id_generator=lambda: "call-x"),
-        feed=lambda decoder, text: decoder.feed(text),
-        finish=lambda decoder: decoder.finish(),
-        stop=lambda decoder: decoder.failed,
-        finish_after_stop=False,  # the model returns at an in-band error
-    )
-
-
 def is_finish_signal(text: str) -> bool:
     chunk = json.loads(text)
     candidates = chunk.get("candidates") or [{}]
@@ -120,70 +95,56 @@ STREAMS = [
 WHOLE = ["grounded.json", "parallel_calls.json", "prompt_blocked.json", "safety_blocked.json"]
 
 
-# --- whole responses ---------------------------------------------------------------------
-
-
-def test_whole_response_of_wrong_shape_is_a_typed_error() -> None:
-    for outcome in parse_all(decode, top_level_cases(), PROVIDER):
-        if outcome.label == "document {}":  # no candidates: an empty answer
-            assert outcome.response is not None
-            assert outcome.response.finish_reason == "unknown"
-        else:
-            assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-def test_named_wrong_shapes() -> None:
-    outcomes = {o.label: o for o in parse_all(decode, NAMED_SHAPES, PROVIDER)}
-    for label in (
-        "call without name",
-        "call args is a list",
-        "inline data of junk",
-        "inline data not base64",
-    ):
-        assert isinstance(outcomes[label].error, InvalidResponseError), label
-    assert isinstance(outcomes["error object"].error, ProviderError)
-    assert isinstance(outcomes["error is null"].error, ProviderError)
-    empty = outcomes["candidates is [{}]"].response
-    assert empty is not None and empty.content == ()
+def check_named(outcomes: Mapping[str, Outcome]) -> None:
     junk = outcomes["safety ratings of junk"].response
     assert junk is not None and junk.finish_reason == "stop"
 
 
-def test_every_field_mutated() -> None:
-    cases = mutations(RESPONSE, seed=31, limit=900)
-    assert len(cases) >= 400
-    parse_all(decode, cases, PROVIDER)
+VARIANT = decoder_variant(
+    decode_response,
+    StreamDecoder,
+    provider=PROVIDER,
+    stop="failed",  # the model returns at an in-band error
+    id_generator=lambda: "call-x",
+)
+
+SUITE = DecoderSuite(
+    variants={"google": VARIANT},
+    document=RESPONSE,
+    mutation_seed=31,
+    mutation_limit=900,
+    min_mutations=400,
+    named=NAMED_SHAPES,
+    named_expect={
+        "call without name": "invalid",
+        "call args is a list": "invalid",
+        "inline data of junk": "invalid",
+        "inline data not base64": "invalid",
+        "error object": "provider-error",
+        "error is null": "provider-error",
+        "candidates is [{}]": "empty",
+    },
+    named_check=check_named,
+    empty_document_answers=True,  # no candidates: an empty answer
+    streams=STREAMS,
+    is_finish_signal=is_finish_signal,
+    stream_seed=41,
+    stream_limit=300,
+)
+
+
+class TestGoogleDecoders(DecoderTests):
+    suite = SUITE
 
 
 @pytest.mark.parametrize("name", WHOLE)
 def test_recorded_shapes_mutated(name: str) -> None:
     data = json.loads((PROVIDERS_DIR / "google" / "fixtures" / name).read_text(encoding="utf-8"))
-    parse_all(decode, mutations(data, seed=37, limit=200), PROVIDER)
-
-
-# --- streams -----------------------------------------------------------------------------
-
-
-def test_bad_event_texts() -> None:
-    outcomes = run_all(harness(), bad_event_cases(load_events(STREAMS[0])))
-    for outcome in outcomes:
-        if "[[[" in outcome.label or "not json" in outcome.label:
-            assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_cut_after_every_event_is_incomplete(fixture: str) -> None:
-    events = load_events(fixture)
-    assert check_truncations(harness(), events, is_finish_signal) == len(events)
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_mutations(fixture: str) -> None:
-    run_all(harness(), stream_mutations(load_events(fixture), seed=41, limit=300))
+    parse_all(VARIANT.decode, mutations(data, seed=37, limit=200), PROVIDER)
 
 
 def test_unfinished_stream_is_incomplete() -> None:
-    (outcome,) = run_all(harness(), [("no finish", load_events(STREAMS[1])[:-1])])
+    (outcome,) = run_all(VARIANT.harness(), [("no finish", load_events(STREAMS[1])[:-1])])
     assert isinstance(outcome.error, IncompleteStreamError)
     assert any(isinstance(part, stream.TextDelta) for part in outcome.parts)
 

@@ -11,27 +11,14 @@ import json
 from typing import Any
 
 import pytest
-from _malformed_kit import (
-    StreamHarness,
-    bad_event_cases,
-    check_truncations,
-    load_events,
-    mutations,
-    parse_all,
-    run_all,
-    stream_mutations,
-    top_level_cases,
-)
+from _malformed_suite import DecoderSuite, ImpossibleOrderTests, decoder_variant
 
-from fantasy import stream
-from fantasy.errors import IncompleteStreamError, InvalidResponseError, ProviderError
+from fantasy.errors import InvalidResponseError
 from fantasy.providers.openai.chat.decode import StreamDecoder, decode_response
 from fantasy.providers.openai.chat.hooks import ChatHooks
 from fantasy.providers.openaicompat.hooks import CompatHooks
-from fantasy.response import Response
 
 PROVIDER = "openai"
-HOOKS: dict[str, ChatHooks] = {"openai": ChatHooks(), "compat": CompatHooks()}
 
 COMPLETION: dict[str, Any] = {
     "id": "chatcmpl-1",
@@ -106,23 +93,6 @@ NAMED_SHAPES: list[tuple[str, Any]] = [
 ]
 
 
-def _decode(hooks: ChatHooks) -> Any:
-    def decode(data: Any) -> Response:
-        return decode_response(data, hooks=hooks, provider=PROVIDER)
-
-    return decode
-
-
-def harness(hooks: ChatHooks) -> StreamHarness:
-    return StreamHarness(
-        provider=PROVIDER,
-        new=lambda: StreamDecoder(hooks=hooks, provider=PROVIDER),
-        feed=lambda decoder, text: decoder.feed(text),
-        finish=lambda decoder: decoder.finish(),
-        stop=lambda decoder: decoder.done,
-    )
-
-
 def is_finish_signal(text: str) -> bool:
     """A chunk carrying a finish reason, ``[DONE]`` or an in-band error."""
     if text.strip() == "[DONE]":
@@ -140,67 +110,6 @@ STREAMS = [
     "openai/fixtures/inband_error.jsonl",
     "openaicompat/fixtures/reasoning_then_text.jsonl",
 ]
-
-
-# --- whole responses ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("hooks", HOOKS.values(), ids=HOOKS.keys())
-def test_whole_response_of_wrong_shape_is_a_typed_error(hooks: ChatHooks) -> None:
-    outcomes = parse_all(_decode(hooks), top_level_cases(), PROVIDER)
-    for outcome in outcomes:
-        assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-@pytest.mark.parametrize("hooks", HOOKS.values(), ids=HOOKS.keys())
-def test_named_wrong_shapes(hooks: ChatHooks) -> None:
-    outcomes = {o.label: o for o in parse_all(_decode(hooks), NAMED_SHAPES, PROVIDER)}
-    assert isinstance(outcomes["choices is a string"].error, InvalidResponseError)
-    assert isinstance(outcomes["tool_calls is a number"].error, InvalidResponseError)
-    assert isinstance(outcomes["error code has 5000 digits"].error, ProviderError)
-    empty = outcomes["choices is empty"].response
-    assert empty is not None and empty.content == ()
-
-
-@pytest.mark.parametrize("hooks", HOOKS.values(), ids=HOOKS.keys())
-def test_every_field_mutated(hooks: ChatHooks) -> None:
-    cases = mutations(COMPLETION, seed=7, limit=700)
-    assert len(cases) >= 300
-    parse_all(_decode(hooks), cases, PROVIDER)
-
-
-def test_malformed_field_error_keeps_the_response_and_its_cause() -> None:
-    data = {**COMPLETION, "choices": [{"message": {"tool_calls": 5}}]}
-    with pytest.raises(InvalidResponseError) as caught:
-        decode_response(data, hooks=ChatHooks(), provider="azure")
-    assert caught.value.provider == "azure"
-    assert json.loads(caught.value.raw) == data
-    assert isinstance(caught.value.__cause__, TypeError)
-
-
-# --- streams -----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("hooks", HOOKS.values(), ids=HOOKS.keys())
-def test_bad_event_texts(hooks: ChatHooks) -> None:
-    events = load_events(STREAMS[0])
-    outcomes = run_all(harness(hooks), bad_event_cases(events))
-    for outcome in outcomes:
-        if "[[[" in outcome.label or "not json" in outcome.label:
-            assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_cut_after_every_event_is_incomplete(fixture: str) -> None:
-    events = load_events(fixture)
-    assert check_truncations(harness(HOOKS["compat"]), events, is_finish_signal) == len(events)
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_mutations(fixture: str) -> None:
-    events = load_events(fixture)
-    for hooks in HOOKS.values():
-        run_all(harness(hooks), stream_mutations(events, seed=11, limit=250))
 
 
 IMPOSSIBLE: list[tuple[str, list[Any]]] = [
@@ -226,11 +135,46 @@ IMPOSSIBLE: list[tuple[str, list[Any]]] = [
 ]
 
 
-@pytest.mark.parametrize("hooks", HOOKS.values(), ids=HOOKS.keys())
-def test_impossible_orders_and_types(hooks: ChatHooks) -> None:
-    cases = [(label, [json.dumps(c) for c in chunks]) for label, chunks in IMPOSSIBLE]
-    outcomes = {o.label: o for o in run_all(harness(hooks), cases)}
-    assert isinstance(outcomes["choices is a number"].error, InvalidResponseError)
-    assert isinstance(outcomes["logprobs of junk"].error, IncompleteStreamError)
-    error_part = outcomes["error code has 5000 digits"].parts[-1]
-    assert isinstance(error_part, stream.Error)
+SUITE = DecoderSuite(
+    variants={
+        name: decoder_variant(
+            decode_response, StreamDecoder, provider=PROVIDER, stop="done", hooks=hooks
+        )
+        for name, hooks in (("openai", ChatHooks()), ("compat", CompatHooks()))
+    },
+    document=COMPLETION,
+    mutation_seed=7,
+    mutation_limit=700,
+    min_mutations=300,
+    named=NAMED_SHAPES,
+    named_expect={
+        "choices is a string": "invalid",
+        "tool_calls is a number": "invalid",
+        "error code has 5000 digits": "provider-error",
+        "choices is empty": "empty",
+    },
+    streams=STREAMS,
+    is_finish_signal=is_finish_signal,
+    stream_seed=11,
+    stream_limit=250,
+    truncated="compat",
+    impossible=IMPOSSIBLE,
+    impossible_expect={
+        "choices is a number": "invalid",
+        "logprobs of junk": "incomplete",
+        "error code has 5000 digits": "error-part",
+    },
+)
+
+
+class TestChatDecoders(ImpossibleOrderTests):
+    suite = SUITE
+
+
+def test_malformed_field_error_keeps_the_response_and_its_cause() -> None:
+    data = {**COMPLETION, "choices": [{"message": {"tool_calls": 5}}]}
+    with pytest.raises(InvalidResponseError) as caught:
+        decode_response(data, hooks=ChatHooks(), provider="azure")
+    assert caught.value.provider == "azure"
+    assert json.loads(caught.value.raw) == data
+    assert isinstance(caught.value.__cause__, TypeError)

@@ -5,23 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-from _malformed_kit import (
-    StreamHarness,
-    bad_event_cases,
-    check_truncations,
-    load_events,
-    mutations,
-    parse_all,
-    run_all,
-    stream_mutations,
-    top_level_cases,
-)
+from _malformed_suite import DecoderSuite, ImpossibleOrderTests, decoder_variant
 
-from fantasy import stream
-from fantasy.errors import IncompleteStreamError, InvalidResponseError, ProviderError
 from fantasy.providers.openai.responses.decode import StreamDecoder, decode_response
-from fantasy.response import Response
 
 PROVIDER = "openai"
 
@@ -91,20 +77,6 @@ NAMED_SHAPES: list[tuple[str, Any]] = [
 ]
 
 
-def decode(data: Any) -> Response:
-    return decode_response(data, provider=PROVIDER)
-
-
-def harness() -> StreamHarness:
-    return StreamHarness(
-        provider=PROVIDER,
-        new=lambda: StreamDecoder(provider=PROVIDER),
-        feed=lambda decoder, text: decoder.feed(text),
-        finish=lambda decoder: decoder.finish(),
-        stop=lambda decoder: decoder.done,
-    )
-
-
 _END_EVENTS = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 
 
@@ -121,50 +93,6 @@ STREAMS = [
     "openai/fixtures/responses_error.jsonl",
     "openai/fixtures/responses_failed.jsonl",
 ]
-
-
-# --- whole responses ---------------------------------------------------------------------
-
-
-def test_whole_response_of_wrong_shape_is_a_typed_error() -> None:
-    for outcome in parse_all(decode, top_level_cases(), PROVIDER):
-        assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-def test_named_wrong_shapes() -> None:
-    outcomes = {o.label: o for o in parse_all(decode, NAMED_SHAPES, PROVIDER)}
-    for label in ("output is a string", "message content is a number", "summary is true"):
-        assert isinstance(outcomes[label].error, InvalidResponseError), label
-    assert isinstance(outcomes["error object"].error, ProviderError)
-    null_content = outcomes["message content is null"].response
-    assert null_content is not None and null_content.content == ()
-
-
-def test_every_field_mutated() -> None:
-    cases = mutations(RESPONSE, seed=3, limit=900)
-    assert len(cases) >= 400
-    parse_all(decode, cases, PROVIDER)
-
-
-# --- streams -----------------------------------------------------------------------------
-
-
-def test_bad_event_texts() -> None:
-    outcomes = run_all(harness(), bad_event_cases(load_events(STREAMS[0])))
-    for outcome in outcomes:
-        if "[[[" in outcome.label or "not json" in outcome.label:
-            assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_cut_after_every_event_is_incomplete(fixture: str) -> None:
-    events = load_events(fixture)
-    assert check_truncations(harness(), events, is_finish_signal) == len(events)
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_mutations(fixture: str) -> None:
-    run_all(harness(), stream_mutations(load_events(fixture), seed=5, limit=300))
 
 
 IMPOSSIBLE: list[tuple[str, list[Any]]] = [
@@ -188,12 +116,35 @@ IMPOSSIBLE: list[tuple[str, list[Any]]] = [
 ]
 
 
-def test_impossible_orders_and_types() -> None:
-    cases = [(label, [json.dumps(e) for e in events]) for label, events in IMPOSSIBLE]
-    outcomes = {o.label: o for o in run_all(harness(), cases)}
-    assert isinstance(
-        outcomes["done for an item never added, then completed"].error, InvalidResponseError
-    )
-    assert isinstance(outcomes["delta for an item never added"].error, IncompleteStreamError)
-    assert isinstance(outcomes["failed with junk error"].parts[-1], stream.Error)
-    assert isinstance(outcomes["error without fields"].parts[-1], stream.Error)
+SUITE = DecoderSuite(
+    variants={
+        "responses": decoder_variant(decode_response, StreamDecoder, provider=PROVIDER, stop="done")
+    },
+    document=RESPONSE,
+    mutation_seed=3,
+    mutation_limit=900,
+    min_mutations=400,
+    named=NAMED_SHAPES,
+    named_expect={
+        "output is a string": "invalid",
+        "message content is a number": "invalid",
+        "summary is true": "invalid",
+        "error object": "provider-error",
+        "message content is null": "empty",
+    },
+    streams=STREAMS,
+    is_finish_signal=is_finish_signal,
+    stream_seed=5,
+    stream_limit=300,
+    impossible=IMPOSSIBLE,
+    impossible_expect={
+        "done for an item never added, then completed": "invalid",
+        "delta for an item never added": "incomplete",
+        "failed with junk error": "error-part",
+        "error without fields": "error-part",
+    },
+)
+
+
+class TestResponsesDecoders(ImpossibleOrderTests):
+    suite = SUITE

@@ -8,34 +8,17 @@ format is exercised through the model id prefix.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
-import pytest
-from _malformed_kit import (
-    StreamHarness,
-    bad_event_cases,
-    check_truncations,
-    load_events,
-    mutations,
-    parse_all,
-    run_all,
-    stream_mutations,
-)
+from _malformed_kit import Outcome
+from _malformed_suite import DecoderSuite, ImpossibleOrderTests, Variant, decoder_variant
 
 from fantasy.content import ReasoningContent
-from fantasy.errors import InvalidResponseError
 from fantasy.providers.openai.chat.decode import StreamDecoder, decode_response
 from fantasy.providers.openai.chat.hooks import ChatHooks
 from fantasy.providers.openrouter.hooks import OpenRouterHooks
 from fantasy.providers.vercel.hooks import VercelHooks
-from fantasy.response import Response
-
-GATEWAYS: dict[str, tuple[str, ChatHooks]] = {
-    "openrouter-anthropic": ("openrouter", OpenRouterHooks("anthropic/claude-sonnet-4")),
-    "openrouter-openai": ("openrouter", OpenRouterHooks("openai/gpt-5")),
-    "vercel-google": ("vercel", VercelHooks("google/gemini-3-pro-preview")),
-    "vercel-other": ("vercel", VercelHooks("xai/grok-4")),
-}
 
 DETAILS: list[dict[str, Any]] = [
     {
@@ -108,20 +91,9 @@ NAMED_SHAPES: list[tuple[str, Any]] = [
 ]
 
 
-def _decode(provider: str, hooks: ChatHooks) -> Any:
-    def decode(data: Any) -> Response:
-        return decode_response(data, hooks=hooks, provider=provider)
-
-    return decode
-
-
-def harness(provider: str, hooks: ChatHooks) -> StreamHarness:
-    return StreamHarness(
-        provider=provider,
-        new=lambda: StreamDecoder(hooks=hooks, provider=provider),
-        feed=lambda decoder, text: decoder.feed(text),
-        finish=lambda decoder: decoder.finish(),
-        stop=lambda decoder: decoder.done,
+def gateway(provider: str, hooks: ChatHooks) -> Variant:
+    return decoder_variant(
+        decode_response, StreamDecoder, provider=provider, stop="done", hooks=hooks
     )
 
 
@@ -138,64 +110,58 @@ STREAMS = [
     "vercel/fixtures/gpt5_summary_encrypted.jsonl",
 ]
 
-GATEWAY_IDS = list(GATEWAYS)
+IMPOSSIBLE: list[tuple[str, list[Any]]] = [
+    (
+        "details in impossible places",
+        [
+            {"choices": [{"delta": {"reasoning_details": [{"type": "reasoning.encrypted"}]}}]},
+            {"choices": [{"delta": {"content": "text closes reasoning"}}]},
+            {
+                "choices": [
+                    {"delta": {"reasoning_details": [{"type": "reasoning.summary", "index": 0}]}}
+                ]
+            },
+            {"choices": [{"delta": {"reasoning_details": 5}}]},
+            {
+                "choices": [
+                    {"delta": {"reasoning_details": [{"type": "reasoning.text", "text": 5}]}}
+                ]
+            },
+            {"choices": [{"delta": {}, "finish_reason": "stop"}]},
+        ],
+    ),
+]
 
 
-@pytest.mark.parametrize("gateway", GATEWAY_IDS)
-def test_named_wrong_shapes(gateway: str) -> None:
-    provider, hooks = GATEWAYS[gateway]
-    outcomes = {o.label: o for o in parse_all(_decode(provider, hooks), NAMED_SHAPES, provider)}
-    junk = outcomes["details are junk"].response
-    assert junk is not None and not junk.content
+def check_named(outcomes: Mapping[str, Outcome]) -> None:
     typed = outcomes["detail fields of the wrong type"].response
     assert typed is not None
     assert all(isinstance(item, ReasoningContent) for item in typed.content)
 
 
-@pytest.mark.parametrize("gateway", GATEWAY_IDS)
-def test_every_field_mutated(gateway: str) -> None:
-    provider, hooks = GATEWAYS[gateway]
-    cases = mutations(COMPLETION, seed=13, limit=350)
-    assert len(cases) >= 300
-    parse_all(_decode(provider, hooks), cases, provider)
+SUITE = DecoderSuite(
+    variants={
+        "openrouter-anthropic": gateway("openrouter", OpenRouterHooks("anthropic/claude-sonnet-4")),
+        "openrouter-openai": gateway("openrouter", OpenRouterHooks("openai/gpt-5")),
+        "vercel-google": gateway("vercel", VercelHooks("google/gemini-3-pro-preview")),
+        "vercel-other": gateway("vercel", VercelHooks("xai/grok-4")),
+    },
+    document=COMPLETION,
+    mutation_seed=13,
+    mutation_limit=350,
+    min_mutations=300,
+    named=NAMED_SHAPES,
+    named_expect={"details are junk": "empty"},
+    named_check=check_named,
+    streams=STREAMS,
+    is_finish_signal=is_finish_signal,
+    stream_seed=17,
+    stream_limit=50,
+    truncated="vercel-google",
+    impossible=IMPOSSIBLE,
+    impossible_expect={"details in impossible places": "finished"},
+)
 
 
-@pytest.mark.parametrize("gateway", GATEWAY_IDS)
-def test_bad_event_texts(gateway: str) -> None:
-    provider, hooks = GATEWAYS[gateway]
-    outcomes = run_all(harness(provider, hooks), bad_event_cases(load_events(STREAMS[0])))
-    for outcome in outcomes:
-        if "not json" in outcome.label:
-            assert isinstance(outcome.error, InvalidResponseError), outcome.label
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_cut_after_every_event_is_incomplete(fixture: str) -> None:
-    provider, hooks = GATEWAYS["vercel-google"]
-    events = load_events(fixture)
-    assert check_truncations(harness(provider, hooks), events, is_finish_signal) == len(events)
-
-
-@pytest.mark.parametrize("fixture", STREAMS)
-def test_stream_mutations(fixture: str) -> None:
-    events = load_events(fixture)
-    for provider, hooks in GATEWAYS.values():
-        run_all(harness(provider, hooks), stream_mutations(events, seed=17, limit=50))
-
-
-def test_details_in_impossible_places() -> None:
-    chunks = [
-        {"choices": [{"delta": {"reasoning_details": [{"type": "reasoning.encrypted"}]}}]},
-        {"choices": [{"delta": {"content": "text closes reasoning"}}]},
-        {
-            "choices": [
-                {"delta": {"reasoning_details": [{"type": "reasoning.summary", "index": 0}]}}
-            ]
-        },
-        {"choices": [{"delta": {"reasoning_details": 5}}]},
-        {"choices": [{"delta": {"reasoning_details": [{"type": "reasoning.text", "text": 5}]}}]},
-        {"choices": [{"delta": {}, "finish_reason": "stop"}]},
-    ]
-    for provider, hooks in GATEWAYS.values():
-        (outcome,) = run_all(harness(provider, hooks), [("odd", [json.dumps(c) for c in chunks])])
-        assert outcome.error is None and outcome.finished
+class TestGatewayDecoders(ImpossibleOrderTests):
+    suite = SUITE
