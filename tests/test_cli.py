@@ -16,7 +16,7 @@ import pytest
 
 from fantasy import cli, stream
 from fantasy._demo_tools import calculator, weather
-from fantasy.messages import ErrorOutput, MediaOutput, TextOutput, assistant_message, user_message
+from fantasy.messages import ErrorOutput, MediaOutput, TextOutput
 from fantasy.testing.models import TestModel
 from fantasy.usage import CallWarning
 
@@ -121,14 +121,17 @@ def test_resolve_model_rejects_bad_specs(spec: str) -> None:
         cli.resolve_model(spec)
 
 
-def test_next_history_adds_the_prompt_and_the_run_messages() -> None:
-    class Result:
-        messages = (assistant_message("hi"),)
+def test_chat_history_carries_every_turn() -> None:
+    from fantasy import Agent
+    from fantasy.testing import ScriptedModel
 
-    history = [user_message("first"), assistant_message("one")]
-    updated = cli._next_history(history, "second", Result())  # type: ignore[arg-type]
-    assert [m.role for m in updated] == ["user", "assistant", "user", "assistant"]
-    assert updated[2].text == "second"
+    model = ScriptedModel(["one", "two"])
+    agent = Agent(model)
+    first = agent.generate_sync("first")
+    second = agent.generate_sync("second", messages=first.history)
+    assert [m.role for m in second.history] == ["user", "assistant", "user", "assistant"]
+    assert second.history[2].text == "second"
+    assert [m.role for m in model.calls[1].prompt] == ["user", "assistant", "user"]
 
 
 # --- printer ---------------------------------------------------------------------------

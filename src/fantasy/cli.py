@@ -257,7 +257,7 @@ def _command_chat(args: argparse.Namespace) -> int:
                     raise
                 printer.note(f"error: {_one_line(str(error))}", always=True)
                 continue
-            history = _next_history(history, text, result)
+            history = list(result.history)
             printer.usage(result, model)
     return EXIT_OK
 
@@ -278,19 +278,13 @@ def _stdin() -> str:
     return line
 
 
-def _next_history(history: list[Message], prompt: str, result: AgentResult) -> list[Message]:
-    """The conversation after a turn: the run's messages, prompt included."""
-    from fantasy.messages import user_message
-
-    messages = list(result.messages)
-    if messages and messages[0].role == "user" and messages[0].text == prompt:
-        return [*history, *messages]
-    return [*history, user_message(prompt), *messages]
-
-
 # What the providers chosen only with --model read from the environment.
 _SETUP = {
+    "openai-responses": "OPENAI_API_KEY",
     "azure": "AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT",
+    "azure-responses": "AZURE_OPENAI_API_KEY, AZURE_OPENAI_ENDPOINT",
+    "openaicompat": "(base_url required; optional API key)",
+    "openai-compat": "(base_url required; optional API key)",
     "bedrock": "AWS_BEARER_TOKEN_BEDROCK or AWS credentials",
     "anthropic-vertex": "GOOGLE_CLOUD_PROJECT + Google credentials",
     "google-vertex": "GOOGLE_CLOUD_PROJECT + Google credentials",

@@ -41,7 +41,9 @@ class Provider(Protocol):
 
 PROVIDERS: dict[str, str] = {
     "openai": "fantasy.providers.openai:OpenAIProvider",
+    "openai-responses": "fantasy.providers.openai:responses_provider",
     "azure": "fantasy.providers.azure:AzureProvider",
+    "azure-responses": "fantasy.providers.azure:responses_provider",
     "openaicompat": "fantasy.providers.openaicompat:OpenAICompatProvider",
     "openai-compat": "fantasy.providers.openaicompat:OpenAICompatProvider",
     "anthropic": "fantasy.providers.anthropic:AnthropicProvider",

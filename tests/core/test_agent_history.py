@@ -58,3 +58,16 @@ async def test_user_agent_and_headers_reach_the_call() -> None:
     call = model.calls[0]
     assert call.user_agent == "my-app/1.0"
     assert call.headers == {"X-Team": "a", "X-Run": "b"}
+
+
+def test_registry_resolves_responses_variants() -> None:
+    from fantasy.providers.azure import AzureProvider
+    from fantasy.providers.openai import ResponsesModel
+
+    model = fantasy.language_model("openai-responses:gpt-5", api_key="sk-example-key")
+    assert isinstance(model, ResponsesModel)
+    azure = fantasy.get_provider(
+        "azure-responses", base_url="my-resource", api_key="azure-example-key"
+    )
+    assert isinstance(azure, AzureProvider)
+    assert isinstance(azure.language_model("gpt-5-mini"), ResponsesModel)

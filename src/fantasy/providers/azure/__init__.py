@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -25,7 +26,7 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPSettings, required_api_key
 from fantasy.providers.openai._provider import DualAPIProvider
 
-__all__ = ["AzureProvider", "normalize_base_url"]
+__all__ = ["AzureProvider", "normalize_base_url", "responses_provider"]
 
 _API_PATH = "/openai/v1"
 
@@ -97,3 +98,8 @@ class AzureProvider(DualAPIProvider):
         self._connect(
             name, normalize_base_url(url), settings, auth_headers={"api-key": key}, api_key=key
         )
+
+
+def responses_provider(**settings: Any) -> AzureProvider:
+    """An :class:`AzureProvider` whose models use the Responses API (``"azure-responses"``)."""
+    return AzureProvider(**{**settings, "use_responses_api": True})

@@ -14,6 +14,7 @@ OpenAI's built-in web search (Responses API only) is :func:`web_search_tool`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -38,6 +39,7 @@ __all__ = [
     "OpenAIResponsesItemMetadata",
     "OpenAIResponsesReasoningMetadata",
     "ResponsesModel",
+    "responses_provider",
     "web_search_tool",
 ]
 
@@ -88,3 +90,12 @@ class OpenAIProvider(DualAPIProvider):
         self._connect(
             name, base_url or DEFAULT_BASE_URL, settings, auth_headers=auth_headers, api_key=key
         )
+
+
+def responses_provider(**settings: Any) -> OpenAIProvider:
+    """An :class:`OpenAIProvider` whose models use the Responses API.
+
+    The registry's ``"openai-responses"`` entry, so that
+    ``fantasy.language_model("openai-responses:gpt-5")`` works.
+    """
+    return OpenAIProvider(**{**settings, "use_responses_api": True})
