@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
@@ -49,6 +50,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=30.0)
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
 
 T = TypeVar("T")
+
+logger = logging.getLogger("fantasy")
 
 
 def dumps(body: Any) -> bytes:
@@ -232,6 +235,13 @@ class HTTPClient:
         return headers
 
     async def _raise_for_status(self, response: httpx.Response) -> None:
+        # URL only (never headers or bodies), with known keys and key-shaped values masked.
+        logger.debug(
+            "%s POST %s -> %d",
+            self.provider,
+            redact(str(response.request.url), self.secrets),
+            response.status_code,
+        )
         if response.status_code < 400:
             return
         body = (await response.aread()).decode("utf-8", errors="replace")

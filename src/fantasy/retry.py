@@ -24,6 +24,7 @@ the last one).
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from fantasy.errors import (
 __all__ = ["Retrier", "Retry", "RetryPolicy", "retry_after_of", "retry_call", "retry_iter"]
 
 T = TypeVar("T")
+
+logger = logging.getLogger("fantasy")
 
 Sleep = Callable[[float], Awaitable[object]]
 
@@ -155,7 +158,17 @@ class Retrier:
             raise error
         if count > self.policy.max_retries or not is_retryable(error):
             raise RetryError(list(self.errors)) from error
-        return Retry(attempt=count, error=error, delay=self.policy.delay(count, error, self._rng))
+        retry = Retry(attempt=count, error=error, delay=self.policy.delay(count, error, self._rng))
+        # Errors are redacted when built (fantasy.errors), so the message is safe to log.
+        logger.warning(
+            "retry %d/%d in %.2fs after %s: %s",
+            count,
+            self.policy.max_retries,
+            retry.delay,
+            type(error).__name__,
+            error,
+        )
+        return retry
 
 
 async def _close(iterator: AsyncIterator[object]) -> None:

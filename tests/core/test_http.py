@@ -268,3 +268,28 @@ def test_keys_of_every_client_are_scrubbed_from_any_error() -> None:
     error = InvalidResponseError(f"bad event {key}", raw=f'{{"echo": "{key}"}}')
     assert key not in str(error)
     assert key not in error.raw
+
+
+@pytest.mark.anyio
+async def test_debug_log_names_the_request_but_never_the_key(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"ok": True})
+
+    client = client_for(httpx.MockTransport(handler))
+    with caplog.at_level("DEBUG", logger="fantasy"):
+        await client.post_json(f"https://api.test/v1/x?key={SECRET}", {"a": 1})
+    assert "POST https://api.test/v1/x" in caplog.text
+    assert "-> 200" in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_retries_are_logged_as_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    from fantasy.retry import Retrier, RetryPolicy
+
+    retrier = Retrier(RetryPolicy(max_retries=2, jitter=False), lambda: 0.5)
+    with caplog.at_level("WARNING", logger="fantasy"):
+        retrier.next_retry(RateLimitError(f"slow down {SECRET}", status_code=429))
+    assert "retry 1/2" in caplog.text
+    assert SECRET not in caplog.text
