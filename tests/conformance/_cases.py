@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,15 @@ from fantasy.messages import FilePart, Message, TextPart
 CaseRunner = Callable[[Any, dict[str, Any], dict[str, Any], Path], Awaitable[None]]
 
 HELPFUL = "You are a helpful assistant"
-SCREENSHOT_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
-)
+
+
+def screenshot_png(root: Path) -> bytes:
+    """The 1x1 PNG the computer-use scenarios send back (README 2.7), read at run time."""
+    text = (root / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"base64 `(iVBOR[A-Za-z0-9+/=]+)`", text)
+    assert match, "README section 2.7 no longer names the screenshot it sends"
+    return base64.b64decode(match.group(1))
+
 
 COMMON = {
     "simple": (HELPFUL, "Say hi in Portuguese", []),
@@ -262,7 +269,7 @@ async def web_search_case(
 
 
 async def computer_case(
-    model: Any, scenario: dict[str, Any], spec: dict[str, Any], _: Path
+    model: Any, scenario: dict[str, Any], spec: dict[str, Any], root: Path
 ) -> None:
     from fantasy import stream as parts
     from fantasy.messages import MediaOutput, ToolCallPart, ToolResultPart
@@ -309,7 +316,7 @@ async def computer_case(
                 ToolResultPart(
                     tool_call_id=first.tool_call_id,
                     tool_name="computer",
-                    output=MediaOutput(data=SCREENSHOT_PNG, media_type="image/png"),
+                    output=MediaOutput(data=screenshot_png(root), media_type="image/png"),
                 ),
             ),
         ),

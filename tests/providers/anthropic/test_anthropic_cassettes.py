@@ -11,6 +11,7 @@ import base64
 import functools
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,14 @@ ROOT = Path(
 )
 FAMILY = ("anthropic", "anthropic-vertex", "bedrock")
 SYSTEM = "You are a helpful assistant"
-SCREENSHOT = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/"
-    "5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
-)
+
+
+def _screenshot() -> str:
+    """The 1x1 PNG (base64) the computer-use scenarios send back, from README 2.7."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"base64 `(iVBOR[A-Za-z0-9+/=]+)`", text)
+    assert match, "README section 2.7 no longer names the screenshot it sends"
+    return match.group(1)
 
 
 def _scenarios() -> list[dict[str, Any]]:
@@ -267,7 +272,7 @@ async def _computer_use(model: Any, scenario: dict[str, Any]) -> None:
     assert first.finish_reason == "tool-calls"
     (call,) = first.tool_calls
     assert "screenshot" in call.input
-    screenshot = MediaOutput(data=base64.b64decode(SCREENSHOT), media_type="image/png")
+    screenshot = MediaOutput(data=base64.b64decode(_screenshot()), media_type="image/png")
     follow_up = (
         *prompt,
         Message(
