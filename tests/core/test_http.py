@@ -235,11 +235,11 @@ async def test_idle_timeout_counts_only_waiting_not_the_consumer() -> None:
             200, stream=SlowThenStallStream(0.01), headers={"content-type": "text/event-stream"}
         )
 
-    client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.1)
+    client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.4)
     received = []
     async for event in client.stream_sse("https://api.test/s", {}):
         received.append(event)
-        await asyncio.sleep(0.25)  # a slow consumer is not an idle stream
+        await asyncio.sleep(0.6)  # a slow consumer is not an idle stream
     assert [data for _, data in received] == ["0", "1", "2"]
 
 
