@@ -35,7 +35,7 @@ from fantasy.providers.bedrock import BedrockProvider
 from fantasy.providers.bedrock._eventstream import EventStreamDecoder
 from fantasy.stream import StreamPart
 
-pytest.importorskip("botocore")
+pytest.importorskip("botocore", reason="Bedrock needs the bedrock extra (botocore)")
 
 PROVIDER = "bedrock"
 API_KEY = "bedrock-secret-KEY-0123456789"

@@ -43,7 +43,7 @@ Build = Callable[[Transport], LanguageModel]
 
 
 def _bedrock(transport: Transport) -> LanguageModel:
-    pytest.importorskip("botocore")
+    pytest.importorskip("botocore", reason="Bedrock needs the bedrock extra (botocore)")
     from fantasy.providers.bedrock import BedrockProvider
 
     provider = BedrockProvider(api_key=KEY, transport=transport)

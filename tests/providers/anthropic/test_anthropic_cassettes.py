@@ -46,8 +46,10 @@ from fantasy.response import Response
 from fantasy.stream import StreamAccumulator
 from fantasy.tools import FunctionTool, SpecificToolChoice, Tool
 
-yaml = pytest.importorskip("yaml")
-cassette = pytest.importorskip("fantasy.testing.cassette")
+yaml = pytest.importorskip("yaml", reason="PyYAML (testing extra) reads the scenarios")
+cassette = pytest.importorskip(
+    "fantasy.testing.cassette", reason="the cassette transport replays the recordings"
+)
 
 ROOT = Path(
     os.environ.get("FANTASY_CONFORMANCE_DIR")

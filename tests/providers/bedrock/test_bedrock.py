@@ -24,7 +24,7 @@ from fantasy.providers.bedrock._eventstream import EventStreamDecoder
 from fantasy.stream import StreamAccumulator
 from fantasy.tools import FunctionTool
 
-pytest.importorskip("botocore")
+pytest.importorskip("botocore", reason="Bedrock needs the bedrock extra (botocore)")
 
 MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 EVENTS: list[dict[str, Any]] = [

@@ -235,7 +235,10 @@ def test_vertex_oauth_uses_given_credentials() -> None:
 
 
 def test_vertex_claude_models_are_delegated() -> None:
-    anthropic = pytest.importorskip("fantasy.providers.anthropic")
+    anthropic = pytest.importorskip(
+        "fantasy.providers.anthropic",
+        reason="Claude-on-Vertex delegation needs the anthropic provider",
+    )
     if not hasattr(anthropic, "AnthropicVertexProvider"):
         pytest.skip("AnthropicVertexProvider is not available yet")
     provider = GoogleVertexProvider(project="p", location="us-east5", skip_auth=True)

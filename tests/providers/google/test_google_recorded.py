@@ -13,7 +13,7 @@ from fantasy.providers.google.decode import StreamDecoder, decode_response
 from fantasy.stream import StreamAccumulator
 from fantasy.usage import FinishReason
 
-yaml = pytest.importorskip("yaml")
+yaml = pytest.importorskip("yaml", reason="PyYAML (testing extra) reads the scenarios")
 
 ROOT = Path(
     os.environ.get(
