@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from _fakes import calls_response, text_answer, weather_tool
@@ -27,15 +27,15 @@ def script() -> list[Any]:
 
 
 class CountingRun(AgentRun):
-    requests: list[int] = []
-    tools: list[str] = []  # type: ignore[assignment]  # (class-level log, reset per test)
+    requests: ClassVar[list[int]] = []
+    executed: ClassVar[list[str]] = []
 
     def request(self, plan: Any) -> ModelRequest:
         type(self).requests.append(plan.number)
         return super().request(plan)
 
     async def execute_tool(self, checked: ValidatedCall, context: ToolContext) -> ToolResponse:
-        type(self).tools.append(context.tool_call_id)
+        type(self).executed.append(context.tool_call_id)
         return await super().execute_tool(checked, context)
 
 
@@ -45,7 +45,8 @@ class CountingAgent(Agent):
 
 @pytest.mark.parametrize("streaming", [False, True])
 async def test_every_model_call_and_tool_goes_through_the_seams(streaming: bool) -> None:
-    CountingRun.requests, CountingRun.tools = [], []
+    CountingRun.requests.clear()
+    CountingRun.executed.clear()
     agent = CountingAgent(ScriptedModel(script()), tools=[weather_tool()])
     if streaming:
         events = agent.stream("weather?")
@@ -53,7 +54,7 @@ async def test_every_model_call_and_tool_goes_through_the_seams(streaming: bool)
     else:
         result = await agent.generate("weather?")
     assert CountingRun.requests == [0, 1]
-    assert CountingRun.tools == ["call_1", "call_2"]
+    assert CountingRun.executed == ["call_1", "call_2"]
     assert result.text == "both 40 C"
     assert result.stop_reason is StopReason.FINISHED
 
