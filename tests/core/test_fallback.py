@@ -338,9 +338,7 @@ async def test_generate_object_falls_back_in_each_models_own_mode() -> None:
         [fantasy.testing.tool_call_response("City", CITY)], provider="b", model_id="b-1"
     )
     model = FallbackModel(scripted("a", down()), backup, retry=NO_RETRY)
-    answer = await model.generate_object(
-        ObjectCall(prompt=[user_message("A city")], schema=City)
-    )
+    answer = await model.generate_object(ObjectCall(prompt=[user_message("A city")], schema=City))
     assert answer.object == City(name="Florence", population=360000)
     assert backup.calls[0].tools and backup.calls[0].tools[0].name == "City"  # tool mode
     assert answered_by(answer.provider_metadata) == answered_by(answer.response.provider_metadata)
