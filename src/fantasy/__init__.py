@@ -43,9 +43,18 @@ if TYPE_CHECKING:
         ToolCallContent,
         ToolResultContent,
     )
+    from fantasy.embedding import (
+        BaseEmbeddingModel,
+        EmbeddingModel,
+        Embeddings,
+        EmbeddingUsage,
+        cosine_similarity,
+        top_k,
+    )
     from fantasy.errors import (
         AuthenticationError,
         ContextTooLargeError,
+        FallbackError,
         FantasyError,
         IncompleteStreamError,
         InvalidArgumentError,
@@ -57,6 +66,7 @@ if TYPE_CHECKING:
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
+    from fantasy.fallback import FallbackModel
     from fantasy.messages import (
         ErrorOutput,
         FilePart,
@@ -75,7 +85,13 @@ if TYPE_CHECKING:
     from fantasy.model import BaseLanguageModel, Call, LanguageModel, ResponseFormat
     from fantasy.object import ObjectCall, ObjectResponse, ObjectStream
     from fantasy.options import ProviderData
-    from fantasy.provider import Provider, get_provider, language_model, register_provider
+    from fantasy.provider import (
+        Provider,
+        embedding_model,
+        get_provider,
+        language_model,
+        register_provider,
+    )
     from fantasy.response import Response
     from fantasy.retry import RetryPolicy
     from fantasy.stop import (
@@ -118,9 +134,18 @@ _EXPORTS: dict[str, str] = {
     "TextContent": "fantasy.content",
     "ToolCallContent": "fantasy.content",
     "ToolResultContent": "fantasy.content",
+    # embeddings
+    "BaseEmbeddingModel": "fantasy.embedding",
+    "EmbeddingModel": "fantasy.embedding",
+    "EmbeddingUsage": "fantasy.embedding",
+    "Embeddings": "fantasy.embedding",
+    "cosine_similarity": "fantasy.embedding",
+    "embedding_model": "fantasy.provider",
+    "top_k": "fantasy.embedding",
     # errors
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",
+    "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
@@ -146,6 +171,7 @@ _EXPORTS: dict[str, str] = {
     "tool_message": "fantasy.messages",
     "user_message": "fantasy.messages",
     # model, objects, providers
+    "FallbackModel": "fantasy.fallback",
     "BaseLanguageModel": "fantasy.model",
     "Call": "fantasy.model",
     "LanguageModel": "fantasy.model",
