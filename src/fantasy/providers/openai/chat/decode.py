@@ -6,7 +6,10 @@
 variants (reasoning fields, usage shapes, finish reasons, metadata).
 
 A refusal (``message.refusal`` / ``delta.refusal``) is reported as text when the
-message has no other text. ``url_citation`` annotations become sources.
+message has no other text. ``content`` given as a list of typed chunks is read in
+order: ``text`` chunks are text, ``thinking`` chunks (Mistral's reasoning models) are
+reasoning, marked with :class:`~fantasy.providers.openai.options.ChatReasoningMetadata`
+so that they are replayed as thinking chunks. ``url_citation`` annotations become sources.
 """
 
 from __future__ import annotations
@@ -17,12 +20,19 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy import stream
-from fantasy.content import Content, SourceContent, TextContent, ToolCallContent
+from fantasy.content import (
+    Content,
+    ReasoningContent,
+    SourceContent,
+    TextContent,
+    ToolCallContent,
+)
 from fantasy.errors import IncompleteStreamError
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import ToolCallAccumulator, new_tool_call_id
 from fantasy.providers.openai._errors import error_from_payload
+from fantasy.providers.openai.options import ChatReasoningMetadata
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
 from fantasy.usage import FinishReason
@@ -30,7 +40,18 @@ from fantasy.usage import FinishReason
 if TYPE_CHECKING:
     from fantasy.providers.openai.chat.hooks import ChatHooks
 
-__all__ = ["StreamDecoder", "StreamState", "decode_response", "final_finish_reason"]
+__all__ = [
+    "THINKING_CHUNKS",
+    "StreamDecoder",
+    "StreamState",
+    "content_chunks",
+    "decode_response",
+    "final_finish_reason",
+    "thinking_metadata",
+]
+
+THINKING_CHUNKS = "thinking-chunks"
+""":attr:`ChatReasoningMetadata.form` of reasoning sent as ``thinking`` content chunks."""
 
 _OVERRIDABLE = (FinishReason.STOP, FinishReason.OTHER, FinishReason.UNKNOWN)
 
@@ -91,7 +112,10 @@ def _decode_completion(data: dict[str, Any], hooks: ChatHooks, provider: str) ->
         raise invalid("chat completion has no choices list", data, provider)
     choice = _dict(choices[0]) if choices else {}
     message = _dict(choice.get("message"))
-    content = [*hooks.response_extras(choice, message), *_message_content(message)]
+    content = [
+        *hooks.response_extras(choice, message),
+        *_message_content(message, hooks.metadata_key),
+    ]
     raw_finish = choice.get("finish_reason")
     raw_finish = raw_finish if isinstance(raw_finish, str) else ""
     has_calls = any(isinstance(item, ToolCallContent) for item in content)
@@ -108,16 +132,59 @@ def _decode_completion(data: dict[str, Any], hooks: ChatHooks, provider: str) ->
 def _text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, list):  # some servers send content as a list of text parts
-        return "".join(str(item.get("text") or "") for item in value if isinstance(item, dict))
+    if isinstance(value, list):
+        return "".join(text for thinking, text in content_chunks(value) if not thinking)
     return ""
 
 
-def _message_content(message: Mapping[str, Any]) -> list[Content]:
+def _thinking_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list):
+        return ""
+    texts = (item.get("text") if isinstance(item, dict) else item for item in value)
+    return "".join(text for text in texts if isinstance(text, str))
+
+
+def content_chunks(value: Any) -> list[tuple[bool, str]]:
+    """A ``content`` value as ``(is_reasoning, text)`` pieces, in order.
+
+    ``content`` is a string, or a list of typed chunks: ``{"type": "text", "text": ...}``
+    (a missing type counts as text) and ``{"type": "thinking", "thinking": [text
+    chunks]}`` (Mistral's reasoning). Other chunk types carry no text and are skipped.
+    """
+    if isinstance(value, str):
+        return [(False, value)] if value else []
+    pieces: list[tuple[bool, str]] = []
+    for item in value if isinstance(value, list) else ():
+        if isinstance(item, str):
+            pieces.append((False, item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "thinking":
+            pieces.append((True, _thinking_text(item.get("thinking"))))
+        elif kind in (None, "text") and isinstance(item.get("text"), str):
+            pieces.append((False, item["text"]))
+    return [(thinking, text) for thinking, text in pieces if text]
+
+
+def thinking_metadata(metadata_key: str) -> dict[str, Any]:
+    """The metadata that marks reasoning received as ``thinking`` content chunks."""
+    return {metadata_key: ChatReasoningMetadata(form=THINKING_CHUNKS)}
+
+
+def _message_content(message: Mapping[str, Any], metadata_key: str) -> list[Content]:
     content: list[Content] = []
-    text = _text_of(message.get("content")) or _text_of(message.get("refusal"))
-    if text:
-        content.append(TextContent(text=text))
+    raw = message.get("content")
+    pieces = content_chunks(raw) if isinstance(raw, list) else []
+    if any(thinking for thinking, _ in pieces):
+        content.extend(_ordered(pieces, metadata_key))
+    else:
+        text = _text_of(raw) or _text_of(message.get("refusal"))
+        if text:
+            content.append(TextContent(text=text))
     for call in message.get("tool_calls") or ():
         if isinstance(call, dict):
             content.append(_tool_call(call))
@@ -126,6 +193,24 @@ def _message_content(message: Mapping[str, Any]) -> list[Content]:
         if source is not None:
             content.append(source)
     return content
+
+
+def _ordered(pieces: list[tuple[bool, str]], metadata_key: str) -> list[Content]:
+    """Reasoning and text items in content order, adjacent pieces of one kind joined."""
+    items: list[Content] = []
+    start = 0
+    for end in range(1, len(pieces) + 1):
+        if end < len(pieces) and pieces[end][0] == pieces[start][0]:
+            continue
+        text = "".join(piece for _, piece in pieces[start:end])
+        if pieces[start][0]:
+            items.append(
+                ReasoningContent(text=text, provider_metadata=thinking_metadata(metadata_key))
+            )
+        else:
+            items.append(TextContent(text=text))
+        start = end
+    return items
 
 
 def _tool_call(call: Mapping[str, Any]) -> ToolCallContent:
@@ -311,7 +396,11 @@ class StreamDecoder(EventDecoder):
         state.choice = choice
         delta = _dict(choice.get("delta"))
         parts = self.hooks.stream_extras(delta, state)
-        parts += state.text_delta(_text_of(delta.get("content")) or _text_of(delta.get("refusal")))
+        content = delta.get("content")
+        if isinstance(content, list):  # typed chunks: text and (Mistral) thinking
+            parts += self._chunks(content)
+        else:
+            parts += state.text_delta(_text_of(content) or _text_of(delta.get("refusal")))
         for entry in delta.get("tool_calls") or ():
             if isinstance(entry, dict):
                 parts += state.end_reasoning()
@@ -324,6 +413,18 @@ class StreamDecoder(EventDecoder):
         if isinstance(finish_reason, str) and finish_reason:
             state.raw_finish_reason = finish_reason
             parts += state.close_all()
+        return parts
+
+    def _chunks(self, content: list[Any]) -> list[StreamPart]:
+        state = self.state
+        parts: list[StreamPart] = []
+        for thinking, text in content_chunks(content):
+            if not thinking:
+                parts += state.text_delta(text)
+                continue
+            fresh = not state.reasoning_open
+            metadata = thinking_metadata(self.hooks.metadata_key) if fresh else None
+            parts += state.reasoning_delta(text, metadata)
         return parts
 
     def _sources(self, delta: Mapping[str, Any]) -> list[StreamPart]:

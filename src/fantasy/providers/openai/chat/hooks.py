@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from fantasy.content import ReasoningContent
 from fantasy.options import get_provider_data
 from fantasy.providers.openai.chat import convert
 from fantasy.providers.openai.options import OpenAIChatMetadata, OpenAIOptions
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from fantasy.providers.openai.chat.decode import StreamState
     from fantasy.stream import StreamPart
 
-__all__ = ["ChatHooks", "usage_from_openai"]
+__all__ = ["ChatHooks", "reasoning_of", "usage_from_openai"]
 
 _FINISH_REASONS = {
     "stop": FinishReason.STOP,
@@ -40,6 +41,15 @@ _FINISH_REASONS = {
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def reasoning_of(fields: Mapping[str, Any]) -> str:
+    """The reasoning text of a message or delta (``reasoning_content``, else ``reasoning``)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = fields.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def usage_from_openai(raw: Mapping[str, Any]) -> Usage:
@@ -127,9 +137,12 @@ class ChatHooks:
     ) -> list[Content]:
         """Extra content read from a whole response's choice, placed **before** the text.
 
-        Use it for reasoning fields. The default returns nothing (OpenAI sends none).
+        Use it for reasoning fields. The default reads ``reasoning_content`` (else
+        ``reasoning``) as one reasoning item: OpenAI sends neither, but the other models
+        served on the same API (DeepSeek on Azure, compatible servers) do.
         """
-        return []
+        text = reasoning_of(message)
+        return [ReasoningContent(text=text)] if text else []
 
     def stream_extras(self, delta: Mapping[str, Any], state: StreamState) -> list[StreamPart]:
         """Extra parts from one stream delta, emitted before its text and tool calls.
@@ -137,9 +150,10 @@ class ChatHooks:
         Runs once per choice delta, and with an empty ``delta`` for chunks without
         choices (``state.chunk`` holds the whole chunk). Open blocks through
         ``state.reasoning_delta(...)`` / ``state.text_delta(...)`` so that blocks stay
-        well formed. The default returns nothing.
+        well formed. The default streams ``reasoning_content`` (else ``reasoning``) as
+        a reasoning block.
         """
-        return []
+        return state.reasoning_delta(reasoning_of(delta))
 
     def reasoning_end_metadata(self, state: StreamState) -> Mapping[str, Any] | None:
         """Provider metadata that completes a streamed reasoning block as it closes.

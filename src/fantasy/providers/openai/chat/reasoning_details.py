@@ -35,7 +35,7 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.messages import Message, ReasoningPart
 from fantasy.options import ProviderData, get_provider_data
 from fantasy.providers.anthropic.options import AnthropicReasoningMetadata
-from fantasy.providers.openai.chat.hooks import ChatHooks, usage_from_openai
+from fantasy.providers.openai.chat.hooks import ChatHooks, reasoning_of, usage_from_openai
 from fantasy.usage import Usage
 
 if TYPE_CHECKING:
@@ -328,7 +328,7 @@ class GatewayHooks(ChatHooks):
         """One reasoning item per ``(format, index)`` group of ``reasoning_details``."""
         details = _details(message)
         if not details:
-            text = _str(message.get("reasoning"))
+            text = reasoning_of(message)
             return [ReasoningContent(text=text)] if text else []
         return [
             ReasoningContent(text=text, provider_metadata=self._reasoning_metadata(collector))
@@ -341,7 +341,7 @@ class GatewayHooks(ChatHooks):
             state.extras.pop(_STATE_KEY, None)  # details of a block that never opened
         details = _details(delta)
         if not details:
-            return state.reasoning_delta(_str(delta.get("reasoning")))
+            return state.reasoning_delta(reasoning_of(delta))
         collector = state.extras.setdefault(_STATE_KEY, DetailCollector(streaming=True))
         parts: list[StreamPart] = []
         for detail in details:
