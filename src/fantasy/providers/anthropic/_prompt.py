@@ -16,10 +16,9 @@ Rules:
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
-
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
