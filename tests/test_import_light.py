@@ -17,6 +17,11 @@ HEAVY = (
     "jsonschema",
     "json_repair",
     "httpx_sse",
+    "fantasy.web",
+    "starlette",
+    "uvicorn",
+    "ag_ui",
+    "selenium",
 )
 
 
