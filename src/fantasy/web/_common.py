@@ -23,6 +23,7 @@ from fantasy.messages import (
     ToolResultOutput,
     ToolResultPart,
 )
+from fantasy.retry import Retry
 from fantasy.usage import Usage
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "json_text",
     "output_from_value",
     "output_value",
+    "retry_value",
     "usage_value",
 ]
 
@@ -160,6 +162,16 @@ def file_part(url: str, media_type: str, filename: str = "") -> FilePart:
     if not media_type:
         raise RequestError("a file sent by URL needs its media type")
     return FilePart(media_type=media_type, url=url, filename=filename)
+
+
+def retry_value(event: Retry) -> dict[str, Any]:
+    """A retry notice for the browser: attempt, delay, parts discarded, safe error text."""
+    return {
+        "attempt": event.attempt,
+        "delay": event.delay,
+        "discarded": event.discarded,
+        "error": error_text(event.error),
+    }
 
 
 def usage_value(usage: Usage) -> dict[str, int]:

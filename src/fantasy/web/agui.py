@@ -60,6 +60,7 @@ from fantasy.web._common import (
     error_text,
     file_part,
     output_value,
+    retry_value,
 )
 
 __all__ = ["MEDIA_TYPE", "AGUIEncoder", "encode_sse", "parse_run_input"]
@@ -141,11 +142,7 @@ class AGUIEncoder:
             case StepFinish():
                 return [core.StepFinishedEvent(step_name=f"step {event.step_number + 1}")]
             case Retry():
-                value = {
-                    "attempt": event.attempt,
-                    "delay": event.delay,
-                    "error": error_text(event.error),
-                }
+                value = retry_value(event)
                 return [*self._close_all(), core.CustomEvent(name="fantasy.retry", value=value)]
             case _:  # warnings, finish (usage is summed by the run), sources, files
                 return []

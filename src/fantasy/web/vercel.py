@@ -62,6 +62,7 @@ from fantasy.web._common import (
     output_from_value,
     output_value,
     require,
+    retry_value,
     usage_value,
 )
 
@@ -227,7 +228,7 @@ class UIStreamEncoder:
         return chunks
 
     def _retry(self, event: Retry) -> list[Chunk]:
-        data = {"attempt": event.attempt, "delay": event.delay, "error": error_text(event.error)}
+        data = retry_value(event)
         return [*self._close_all(), {"type": "data-retry", "data": data, "transient": True}]
 
     # --- tools and sources -------------------------------------------------------------
