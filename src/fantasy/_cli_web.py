@@ -148,6 +148,7 @@ def command_web(args: argparse.Namespace) -> int:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listener.bind((HOST, args.port))
+        listener.listen(128)  # connections queue from now on, before uvicorn runs
     except OSError as error:
         listener.close()
         raise UsageError(

@@ -50,7 +50,9 @@ FLAGS = (
 
 pytestmark = [
     pytest.mark.skipif(BROWSER is None, reason="chromium not found (apt-get install chromium)"),
-    pytest.mark.skipif(DRIVER is None, reason="chromedriver not found (apt-get install chromium-driver)"),
+    pytest.mark.skipif(
+        DRIVER is None, reason="chromedriver not found (apt-get install chromium-driver)"
+    ),
     pytest.mark.timeout(180),
 ]
 
@@ -82,7 +84,11 @@ def until(driver: WebDriver, condition: Callable[[WebDriver], Any], what: str) -
 
 def open_page(driver: WebDriver, base: str) -> None:
     driver.get(base + "/")
-    until(driver, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"), "script ready")
+    until(
+        driver,
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready"),
+        "script ready",
+    )
 
 
 def send(driver: WebDriver, text: str) -> None:
@@ -146,7 +152,7 @@ def test_markdown_is_rendered_and_html_escaped(browser: WebDriver) -> None:
         stream.ReasoningStart("r"),
         stream.ReasoningDelta("r", "Deep thoughts."),
         stream.ReasoningEnd("r"),
-        *[p for p in _text_parts(answer)],
+        *_text_parts(answer),
         stream.Finish(FinishReason.STOP, Usage.of(input_tokens=3, output_tokens=7)),
     ]
     with serve(app(Agent(ScriptedModel([reasoning])))) as base:

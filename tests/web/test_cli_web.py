@@ -92,7 +92,11 @@ def test_serves_the_page_and_the_demo_tools_offline(served: tuple[str, float]) -
         ]
     }
     response = httpx.post(url + "api/chat", json=body, timeout=30)
-    names = {c.get("toolName") for c in sse_data(response.text)[:-1] if c["type"] == "tool-input-available"}
+    names = {
+        c.get("toolName")
+        for c in sse_data(response.text)[:-1]
+        if c["type"] == "tool-input-available"
+    }
     assert names == {"weather", "calculator"}
 
 

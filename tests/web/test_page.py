@@ -32,7 +32,9 @@ class Elements(HTMLParser):
 
 
 def client(agent: Agent) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app(agent)), base_url="http://web.test")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app(agent)), base_url="http://web.test"
+    )
 
 
 @pytest.mark.anyio
@@ -58,7 +60,9 @@ async def test_the_page_loads_nothing_from_elsewhere() -> None:
         script = await http.get("/chat.js")
         style = await http.get("/chat.css")
     csp = page.headers["content-security-policy"]
-    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "connect-src 'self'" in csp
+    assert (
+        "default-src 'none'" in csp and "script-src 'self'" in csp and "connect-src 'self'" in csp
+    )
     assert page.headers["x-content-type-options"] == "nosniff"
     assert script.headers["content-type"].startswith("text/javascript")
     assert style.headers["content-type"].startswith("text/css")
@@ -70,13 +74,17 @@ async def test_the_page_loads_nothing_from_elsewhere() -> None:
             assert "//" not in value, f"external reference {value!r}"
     for text in (page.text, script.text, style.text):
         assert "http://" not in text.replace("http://127", "") and "https://" not in text
-    assert "innerHTML = markdown(" in script.text  # the only HTML the script writes: escaped markdown
+    assert (
+        "innerHTML = markdown(" in script.text
+    )  # the only HTML the script writes: escaped markdown
 
 
 @pytest.mark.anyio
 async def test_title_is_escaped() -> None:
     asgi = app(Agent(TestModel()), title="<b>Bot</b>")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://t") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi), base_url="http://t"
+    ) as http:
         page = await http.get("/")
     assert "<title>&lt;b&gt;Bot&lt;/b&gt;</title>" in page.text
 
