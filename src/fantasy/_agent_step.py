@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 
 from fantasy import stream
@@ -38,6 +38,7 @@ from fantasy.model import Call, LanguageModel
 from fantasy.response import Response
 from fantasy.retry import Retry, retry_iter
 from fantasy.tools import ProviderDefinedTool, Tool, ToolChoice
+from fantasy.toolset import Toolset, open_toolsets
 from fantasy.usage import FinishReason
 
 __all__ = ["Run", "RunState", "StepPlan", "run_agent"]
@@ -60,6 +61,7 @@ class Run:
     prompt: tuple[Message, ...]
     settings: Settings
     streaming: bool
+    toolsets: tuple[Toolset, ...] = ()
     state: RunState = field(default_factory=RunState)
 
 
@@ -331,12 +333,18 @@ async def _step(
 async def run_agent(run: Run) -> AsyncGenerator[AgentEvent, None]:
     """Run the agent loop, yielding its events; the result lands in ``run.state``.
 
-    Errors (after retries) propagate; ``on_error`` is told first. Cancellation and
-    closing are not errors: they propagate without ``on_error``.
+    The run's toolsets are entered first (their tools join the run's) and exited when
+    the run ends, however it ends. Errors (after retries) propagate; ``on_error`` is
+    told first. Cancellation and closing are not errors: they propagate without
+    ``on_error``.
     """
     steps: list[StepResult] = []
     produced: list[Message] = []
+    toolsets = AsyncExitStack()
     try:
+        if run.toolsets:
+            tools = await open_toolsets(toolsets, run.tools, run.toolsets)
+            run = dataclasses.replace(run, tools=tools, toolsets=())
         while True:
             done: _StepDone | None = None
             async with aclosing(_step(run, steps, produced)) as events:
@@ -356,4 +364,6 @@ async def run_agent(run: Run) -> AsyncGenerator[AgentEvent, None]:
         run.state.error = error
         await fire(run.settings.on_error, error)
         raise
+    finally:
+        await toolsets.aclose()
     run.state.result = AgentResult(steps=tuple(steps), prompt=run.prompt)

@@ -71,6 +71,7 @@ from fantasy.messages import FilePart, Message
 from fantasy.model import LanguageModel, ObjectMode
 from fantasy.retry import Retry, RetryPolicy
 from fantasy.tools import FunctionTool, ProviderDefinedTool
+from fantasy.toolset import Toolset, check_unique
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
@@ -189,25 +190,27 @@ class AgentStreamSync:
         self.close()
 
 
-def _agent_tools(tools: Sequence[AnyTool | Callable[..., Any]]) -> tuple[AnyTool, ...]:
+def _agent_tools(
+    tools: Sequence[AnyTool | Toolset | Callable[..., Any]],
+) -> tuple[tuple[AnyTool, ...], tuple[Toolset, ...]]:
     out: list[AnyTool] = []
+    toolsets: list[Toolset] = []
     for item in tools:
-        if isinstance(item, FunctionTool):
+        if isinstance(item, Toolset):
+            toolsets.append(item)
+        elif isinstance(item, FunctionTool):
             raise InvalidArgumentError(
                 f"FunctionTool {item.name!r} has no code to run; use AgentTool or @tool",
                 argument="tools",
             )
-        if isinstance(item, AgentTool | ExecutableProviderTool | ProviderDefinedTool):
+        elif isinstance(item, AgentTool | ExecutableProviderTool | ProviderDefinedTool):
             out.append(item)
         elif callable(item):
             out.append(AgentTool.from_function(item))
         else:
             raise InvalidArgumentError(f"not a tool: {item!r}", argument="tools")
-    names = [t.name for t in out]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise InvalidArgumentError(f"duplicate tool name(s): {duplicates}", argument="tools")
-    return tuple(out)
+    check_unique(out)
+    return tuple(out), tuple(toolsets)
 
 
 class Agent:
@@ -218,7 +221,9 @@ class Agent:
         system_prompt: The system prompt (none when empty).
         tools: :class:`AgentTool`, :class:`ExecutableProviderTool`,
             :class:`~fantasy.tools.ProviderDefinedTool`, or typed functions (wrapped
-            with :meth:`AgentTool.from_function`).
+            with :meth:`AgentTool.from_function`), and :class:`~fantasy.toolset.Toolset`
+            objects such as MCP servers (:mod:`fantasy.mcp`), whose tools are listed when
+            each run starts.
         **options: Defaults of every run (:class:`AgentOptions`): call settings
             (``max_output_tokens``, ``temperature``, ``top_p``, ``top_k``,
             ``presence_penalty``, ``frequency_penalty``, ``stop_sequences``, ``seed``,
@@ -235,17 +240,18 @@ class Agent:
         model: LanguageModel,
         *,
         system_prompt: str = "",
-        tools: Sequence[AnyTool | Callable[..., Any]] = (),
+        tools: Sequence[AnyTool | Toolset | Callable[..., Any]] = (),
         **options: Unpack[AgentOptions],
     ) -> None:
         self.model = model
         self.system_prompt = system_prompt
-        self.tools = _agent_tools(tools)
+        self.tools, self.toolsets = _agent_tools(tools)
         self._options: dict[str, Any] = dict(options)
         Settings.resolve(self._options, {})  # fail early on bad options
 
     def __repr__(self) -> str:
-        return f"Agent(model={self.model!r}, tools={[t.name for t in self.tools]!r})"
+        toolsets = f", toolsets={list(self.toolsets)!r}" if self.toolsets else ""
+        return f"Agent(model={self.model!r}, tools={[t.name for t in self.tools]!r}{toolsets})"
 
     def _run(
         self,
@@ -258,6 +264,7 @@ class Agent:
         run = Run(
             model=self.model,
             tools=self.tools,
+            toolsets=self.toolsets,
             prompt=tuple(initial_prompt(self.system_prompt, messages, prompt, files)),
             settings=Settings.resolve(self._options, options),
             streaming=streaming,
