@@ -16,7 +16,11 @@ HEAVY = (
     "yaml",
     "jsonschema",
     "json_repair",
-    "httpx_sse",
+    "fantasy.mcp",
+    "mcp",
+    "mcp.",
+    "mcp_types",
+    "httpx2",
 )
 
 
@@ -70,3 +74,8 @@ def test_cli_import_is_light(module: str) -> None:
 def test_test_model_needs_no_provider_or_optional_dependency() -> None:
     modules = modules_after("import fantasy.testing.models")
     assert not heavy(modules, ("fantasy.providers.", "botocore", "google.auth", "yaml"))
+
+
+def test_agents_and_toolsets_do_not_load_mcp() -> None:
+    modules = modules_after("import fantasy\nfantasy.Agent\nfantasy.Toolset")
+    assert not heavy(modules, ("fantasy.mcp", "mcp.", "mcp_types", "httpx2"))

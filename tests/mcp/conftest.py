@@ -18,7 +18,7 @@ import pytest
 
 pytest.importorskip("mcp", reason="the 'mcp' extra is not installed (pip install 'fantasy[mcp]')")
 
-from fantasy.mcp import MCPServerSSE, MCPServerStdio, MCPServerStreamableHTTP  # noqa: E402
+from fantasy.mcp import MCPServerSSE, MCPServerStdio, MCPServerStreamableHTTP
 
 SERVER = Path(__file__).with_name("server.py")
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import os
 import socket
 from typing import Annotated, Any
 
+from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import (
     AudioContent,
     CreateMessageResult,
@@ -23,9 +26,6 @@ from mcp_types import (
     TextResourceContents,
 )
 from pydantic import BaseModel
-
-from mcp.server.mcpserver import Context, MCPServer, Resolve, Sample
-from mcp.server.mcpserver.exceptions import ToolError
 
 # A 1x1 transparent PNG.
 PIXEL = base64.b64decode(
@@ -54,7 +54,10 @@ def add(a: int, b: int, note: str | None = None) -> int:
 def image(caption: str = "a pixel") -> list[Any]:
     """Return a tiny PNG image with a caption."""
     data = base64.b64encode(PIXEL).decode()
-    return [TextContent(type="text", text=caption), ImageContent(type="image", data=data, mime_type="image/png")]
+    return [
+        TextContent(type="text", text=caption),
+        ImageContent(type="image", data=data, mime_type="image/png"),
+    ]
 
 
 @server.tool()
@@ -66,7 +69,9 @@ def audio() -> AudioContent:
 @server.tool()
 def resource() -> EmbeddedResource:
     """Return an embedded text resource."""
-    contents = TextResourceContents(uri="file:///notes.txt", mime_type="text/plain", text="the notes")
+    contents = TextResourceContents(
+        uri="file:///notes.txt", mime_type="text/plain", text="the notes"
+    )
     return EmbeddedResource(type="resource", resource=contents)
 
 
@@ -111,7 +116,9 @@ def garbage() -> str:
 
 
 def _poem_request(topic: str) -> Sample:
-    message = SamplingMessage(role="user", content=TextContent(type="text", text=f"A poem about {topic}"))
+    message = SamplingMessage(
+        role="user", content=TextContent(type="text", text=f"A poem about {topic}")
+    )
     return Sample([message], max_tokens=50, system_prompt="You are a poet.")
 
 
@@ -136,10 +143,8 @@ async def grow(ctx: Context) -> str:
     session = getattr(ctx.request_context, "session", None)
     send = getattr(session, "send_tool_list_changed", None)
     if send is not None:
-        try:
+        with contextlib.suppress(Exception):  # modern sessions have no back-channel
             await send()
-        except Exception:  # noqa: BLE001 - modern sessions have no back-channel
-            pass
     return "grown"
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -212,8 +212,16 @@ class MCPServer(Toolset):
         *,
         tool_call_id: str = "",
         agent_name: str = "",
+        timeout: float | Literal["default"] | None = "default",  # noqa: ASYNC109 - per call
     ) -> ToolResponse:
         """Call one of the server's tools (by its MCP name) and convert the result.
+
+        Args:
+            tool_name: The tool's MCP name (without the prefix).
+            arguments: Its input.
+            tool_call_id: The model's id of the call (passed to ``on_progress``).
+            agent_name: The name the agent knows the tool by (passed to ``on_progress``).
+            timeout: Seconds for this call (default: the server's ``timeout``).
 
         Raises:
             MCPConnectionError: Not connected, or the connection closed during the call.
@@ -228,7 +236,8 @@ class MCPServer(Toolset):
                 tool_name, dict(arguments or {}), progress_callback=progress
             )
 
-        result = await self._live().request(f"tool {tool_name!r}", send, self.timeout)
+        seconds = self.timeout if timeout == "default" else timeout
+        result = await self._live().request(f"tool {tool_name!r}", send, seconds)
         return tool_response(result)
 
     def _progress(self, tool_name: str, tool_call_id: str) -> Any:

@@ -12,17 +12,19 @@ Authentication: an API key (``Authorization: Bearer``, from ``api_key`` or
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, Framing, HTTPClient
 from fantasy.providers._base import HTTPSettings, bearer, env
 from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic.convert import Dialect
-from fantasy.providers.anthropic.endpoint import AnthropicEndpoint, StreamEvent
+from fantasy.providers.anthropic.endpoint import AnthropicEndpoint
+from fantasy.providers.bedrock.embed import BedrockEmbeddingModel, EmbeddingFamily
+from fantasy.retry import RetryPolicy
 
 __all__ = ["BEDROCK_ANTHROPIC_VERSION", "BedrockEndpoint", "BedrockProvider"]
 
@@ -61,23 +63,11 @@ class BedrockEndpoint(AnthropicEndpoint):
         """Accept the binary event stream when streaming (betas travel in the body)."""
         return {"Accept": "application/vnd.amazon.eventstream"} if stream else {}
 
-    async def events(
-        self,
-        client: HTTPClient,
-        url: str,
-        body: dict[str, Any],
-        *,
-        headers: dict[str, str],
-        user_agent: str | None,
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """POST the request and yield the Anthropic events inside the AWS frames."""
-        from fantasy.providers.bedrock._eventstream import EventStreamDecoder
+    def framing(self, client: HTTPClient) -> Framing:
+        """AWS event-stream frames, each carrying one Anthropic stream event."""
+        from fantasy.providers.bedrock._eventstream import EventStreamFraming
 
-        decoder = EventStreamDecoder(provider=self.provider_name, secrets=client.secrets)
-        async for chunk in client.stream_bytes(url, body, headers=headers, user_agent=user_agent):
-            for item in decoder.feed(chunk):
-                yield item
-        decoder.close()
+        return EventStreamFraming(provider=self.provider_name, secrets=client.secrets)
 
 
 class BedrockProvider(ClaudeProvider):
@@ -129,4 +119,28 @@ class BedrockProvider(ClaudeProvider):
             overrides=bearer(key),
             api_key=key,
             auth=auth,
+        )
+
+    def embedding_model(
+        self,
+        model_id: str,
+        *,
+        family: EmbeddingFamily | None = None,
+        max_inputs_per_call: int | None = None,
+        max_parallel_calls: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> BedrockEmbeddingModel:
+        """The Titan or Cohere embedding model ``model_id`` (InvokeModel).
+
+        ``family`` names the body format when the id does not (a provisioned-model ARN).
+        """
+        return BedrockEmbeddingModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            base_url=self._base_url,
+            family=family,
+            max_inputs_per_call=max_inputs_per_call,
+            max_parallel_calls=max_parallel_calls,
+            retry=retry,
         )
