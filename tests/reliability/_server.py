@@ -71,9 +71,9 @@ class LoopbackServer:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._server.wait_closed()
 
-    async def wait_open(self, count: int, timeout: float = 10.0) -> None:
+    async def wait_open(self, count: int, within: float = 10.0) -> None:
         """Wait until at most ``count`` connections are open (bounded)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while self.open > count:
                 self._changed.clear()
                 await self._changed.wait()

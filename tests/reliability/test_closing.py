@@ -50,59 +50,67 @@ async def first_text(parts: AsyncIterator[stream.StreamPart]) -> None:
 @pytest.mark.parametrize("name", DIALECTS)
 async def test_aclose_closes_the_connection_at_once(name: str) -> None:
     dialect = DIALECTS[name]
-    async with LoopbackServer(lambda request: stalling(dialect)) as server:
-        async with dialect.provider(server.url) as provider:
-            parts = dialect.model(provider).stream(CALL)
-            await first_text(parts)
-            assert server.open == 1
-            await parts.aclose()  # type: ignore[attr-defined]
-            await server.wait_open(0)
+    async with (
+        LoopbackServer(lambda request: stalling(dialect)) as server,
+        dialect.provider(server.url) as provider,
+    ):
+        parts = dialect.model(provider).stream(CALL)
+        await first_text(parts)
+        assert server.open == 1
+        await parts.aclose()  # type: ignore[attr-defined]
+        await server.wait_open(0)
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", DIALECTS)
 async def test_a_rejected_event_closes_the_connection_at_once(name: str) -> None:
     dialect = DIALECTS[name]
-    async with LoopbackServer(lambda request: stalling(dialect, dialect.bad_event)) as server:
-        async with dialect.provider(server.url) as provider:
-            parts = dialect.model(provider).stream(CALL)
-            with pytest.raises(InvalidResponseError):
-                async for _ in parts:
-                    pass
-            await server.wait_open(0)
+    async with (
+        LoopbackServer(lambda request: stalling(dialect, dialect.bad_event)) as server,
+        dialect.provider(server.url) as provider,
+    ):
+        parts = dialect.model(provider).stream(CALL)
+        with pytest.raises(InvalidResponseError):
+            async for _ in parts:
+                pass
+        await server.wait_open(0)
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", DIALECTS)
 async def test_cancelling_the_consumer_closes_the_connection_at_once(name: str) -> None:
     dialect = DIALECTS[name]
-    async with LoopbackServer(lambda request: stalling(dialect)) as server:
-        async with dialect.provider(server.url) as provider:
-            started = asyncio.Event()
+    async with (
+        LoopbackServer(lambda request: stalling(dialect)) as server,
+        dialect.provider(server.url) as provider,
+    ):
+        started = asyncio.Event()
 
-            async def consume() -> None:
-                async for part in dialect.model(provider).stream(CALL):
-                    if isinstance(part, stream.TextDelta):
-                        started.set()
+        async def consume() -> None:
+            async for part in dialect.model(provider).stream(CALL):
+                if isinstance(part, stream.TextDelta):
+                    started.set()
 
-            task = asyncio.create_task(consume())
-            async with asyncio.timeout(10):
-                await started.wait()
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            await server.wait_open(0)
+        task = asyncio.create_task(consume())
+        async with asyncio.timeout(10):
+            await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await server.wait_open(0)
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", DIALECTS)
 async def test_agent_stream_with_a_rejected_event_closes_the_connection(name: str) -> None:
     dialect = DIALECTS[name]
-    async with LoopbackServer(lambda request: stalling(dialect, dialect.bad_event)) as server:
-        async with dialect.provider(server.url) as provider:
-            agent = fantasy.Agent(dialect.model(provider))
-            events = agent.stream("hi")
-            with pytest.raises(InvalidResponseError):
-                async for _ in events:
-                    pass
-            await server.wait_open(0)
+    async with (
+        LoopbackServer(lambda request: stalling(dialect, dialect.bad_event)) as server,
+        dialect.provider(server.url) as provider,
+    ):
+        agent = fantasy.Agent(dialect.model(provider))
+        events = agent.stream("hi")
+        with pytest.raises(InvalidResponseError):
+            async for _ in events:
+                pass
+        await server.wait_open(0)
