@@ -98,7 +98,7 @@ ObjectStreamPart: TypeAlias = StreamPart | ObjectPart
 """What an :class:`ObjectStream` yields."""
 
 
-class _Collector:
+class JSONCollector:
     """Collects the JSON text of one streamed answer and feeds the partial parser."""
 
     def __init__(self, plan: ObjectPlan) -> None:
@@ -213,7 +213,7 @@ class ObjectStream(Generic[T]):
         await self.aclose()
 
     async def _produce(self) -> AsyncGenerator[ObjectStreamPart, None]:
-        collector = _Collector(self._plan)
+        collector = JSONCollector(self._plan)
         source = self._model.stream(self._plan.call)
         try:
             async for part in source:
@@ -240,7 +240,7 @@ class ObjectStream(Generic[T]):
             async for final_part in self._finish(collector):
                 yield final_part
 
-    async def _finish(self, collector: _Collector) -> AsyncIterator[ObjectStreamPart]:
+    async def _finish(self, collector: JSONCollector) -> AsyncIterator[ObjectStreamPart]:
         response = collector.accumulator.response()
         finish_reason = self._plan.finish_reason(response.finish_reason)
         raw_text = collector.raw_text()
