@@ -123,6 +123,15 @@ class ModelRequest:
                                 raise part.error
                             failure = part.error
                             break
+                        if isinstance(part, stream.Retry):
+                            # The model retried or switched models by itself: the
+                            # parts delivered so far are void, as after our own retry.
+                            accumulator.reset()
+                            part = dataclasses.replace(part, discarded=delivered)
+                            delivered = 0
+                            await fire(settings.on_retry, part)
+                            yield part
+                            continue
                         accumulator.add(part)
                         await dispatch_part(settings, part)
                         delivered += 1

@@ -1,9 +1,11 @@
 """AWS event-stream frames of ``invoke-with-response-stream`` → Anthropic event JSON.
 
-Frames are decoded by ``botocore.eventstream.EventStreamBuffer`` (checksums included)
-as bytes arrive, whatever the chunk boundaries. A ``chunk`` event's payload is
-``{"bytes": base64(<one Anthropic stream event JSON>)}``; ``exception`` and ``error``
-frames become typed errors. A corrupt frame (checksum, lengths, headers, payload) is an
+:class:`EventStreamFraming` is Bedrock's :class:`~fantasy._http.Framing`: frames are
+decoded by ``botocore.eventstream.EventStreamBuffer`` (checksums included) as bytes
+arrive, whatever the chunk boundaries. A ``chunk`` event's payload is
+``{"bytes": base64(<one Anthropic stream event JSON>)}``; an ``exception`` or ``error``
+frame becomes the framing's typed ``failure`` (and ends the events). A corrupt frame
+(checksum, lengths, headers, payload) is an
 :class:`~fantasy.errors.InvalidResponseError` keeping its bytes; a response that ends
 inside a frame is an :class:`~fantasy.errors.IncompleteStreamError`.
 """
@@ -24,7 +26,7 @@ from fantasy.errors import (
 )
 from fantasy.providers._json import WIRE_ERRORS, invalid, wire_errors
 
-__all__ = ["EventStreamDecoder", "exception_error"]
+__all__ = ["EventStreamFraming", "exception_error"]
 
 _RETRYABLE = frozenset(
     {
@@ -51,13 +53,19 @@ def _header(headers: dict[str, Any], name: str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
 
 
-class EventStreamDecoder:
-    """Incremental decoder: :meth:`feed` bytes, get event JSON texts and errors.
+class EventStreamFraming:
+    """Incremental framing: :meth:`feed` bytes, get ``("", event JSON text)`` pairs.
 
     Args:
         provider: Provider name used in errors.
         secrets: API keys scrubbed from the bytes an error keeps.
+
+    Attributes:
+        media_type: The ``Content-Type`` of an event stream.
+        failure: The typed error of an ``exception``/``error`` frame, once one arrived.
     """
+
+    media_type = "application/vnd.amazon.eventstream"
 
     def __init__(self, *, provider: str = "bedrock", secrets: tuple[str, ...] = ()) -> None:
         try:
@@ -70,14 +78,17 @@ class EventStreamDecoder:
         self._secrets = secrets
         self._buffer = EventStreamBuffer()
         self._pending = 0
+        self.failure: ProviderError | None = None
 
-    def feed(self, data: bytes) -> list[str | ProviderError]:
-        """Add ``data``; return the complete frames' events in order."""
+    def feed(self, data: bytes) -> list[tuple[str, str]]:
+        """Add ``data``; return the complete frames' events in order (none after a failure)."""
         from botocore.eventstream import ParserError
 
+        if self.failure is not None:
+            return []
         self._buffer.add_data(data)
         self._pending += len(data)
-        out: list[str | ProviderError] = []
+        out: list[tuple[str, str]] = []
         while True:
             try:
                 # Headers are read after the checksums: a corrupt frame can still fail
@@ -98,8 +109,11 @@ class EventStreamDecoder:
                 message.payload, provider=self.provider, what="Bedrock chunk", secrets=self._secrets
             ):
                 item = self._message(message.headers, message.payload)
+            if isinstance(item, ProviderError):
+                self.failure = item
+                return out
             if item is not None:
-                out.append(item)
+                out.append(("", item))
 
     def close(self) -> None:
         """Check that no partial frame is left when the response ends.
