@@ -228,7 +228,7 @@ class ObjectStream(Generic[T]):
             async for part in source:
                 if isinstance(part, stream.Retry):
                     # The model retried or switched by itself: start the object over.
-                    collector = _Collector(self._plan)
+                    collector = JSONCollector(self._plan)
                     yield part
                     continue
                 collector.accumulator.add(part)
