@@ -28,6 +28,7 @@ from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
+from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
 from fantasy._agent_plan import StepPlan, plan_step
@@ -222,6 +223,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.produced: list[Message] = []
         self.usage = Usage()
         self.tool_failures: dict[str, int] = {}
+        self.limits = RunLimits(settings.usage_limits, settings.max_steps)
         self.result: AgentResult[OutputT] | None = None
         self.error: BaseException | None = None
 
@@ -370,12 +372,16 @@ class AgentRun(Generic[DepsT, OutputT]):
             return StopReason.STOP_CONDITION
         if self.output is None and not called:
             return StopReason.FINISHED
-        if len(self.steps) >= self.settings.max_steps:
+        if self.limits.step_cap(len(self.steps)):
             return StopReason.STEP_CAP
         return None
 
-    def _partial(self) -> AgentResult[Any]:
-        return AgentResult(steps=tuple(self.steps), prompt=self.prompt)
+    def _partial(self, response: Response | None = None) -> AgentResult[Any]:
+        """The run so far (with the step of ``response``, its tools not run)."""
+        steps = tuple(self.steps)
+        if response is not None:
+            steps += (StepResult(response=response, messages=step_messages(response.content)),)
+        return AgentResult(steps=steps, prompt=self.prompt)
 
     def _finish(self, reason: StopReason, verdict: Verdict | None) -> AgentResult[OutputT]:
         if self.output is None:
@@ -423,6 +429,7 @@ class AgentRun(Generic[DepsT, OutputT]):
                 start = StepStart(step_number=plan.number, call=plan.call)
                 await fire(settings.on_step_start, start)
                 yield start
+                self.limits.request(self.usage, self._partial())
                 request = self.request(plan)
                 partials = output.partials() if output is not None and self.streaming else None
                 async with aclosing(request):
@@ -433,9 +440,13 @@ class AgentRun(Generic[DepsT, OutputT]):
                 response = request.response
                 if response is None:
                     raise FantasyError("the model request ended without a response")
+                self.limits.tokens(self.usage + response.usage, self._partial(response))
                 outcome = _StepOutcome(content=list(response.content))
                 checked = await self._validate(plan, outcome.content)
                 outcome.client_calls = len(checked)
+                self.limits.tools(
+                    len(checked), self.usage + response.usage, self._partial(response)
+                )
                 async for event in self._run_tools(plan, outcome, checked):
                     yield event
                 await self._judge(plan, outcome, response)

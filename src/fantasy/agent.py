@@ -46,6 +46,7 @@ from types import TracebackType, UnionType
 from typing import Any, Generic, Unpack, cast
 
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart
+from fantasy._agent_limits import UsageLimits
 from fantasy._agent_messages import initial_prompt
 from fantasy._agent_output import OutputSpec, OutputValidator, RunOutput
 from fantasy._agent_results import (
@@ -71,7 +72,7 @@ from fantasy.agent_tools import (
     ToolResponse,
     tool,
 )
-from fantasy.errors import FantasyError, InvalidArgumentError, ModelRetry
+from fantasy.errors import FantasyError, InvalidArgumentError, ModelRetry, UsageLimitExceeded
 from fantasy.messages import FilePart, Message
 from fantasy.model import LanguageModel, ObjectMode
 from fantasy.retry import Retry, RetryPolicy
@@ -106,6 +107,8 @@ __all__ = [
     "SystemPrompt",
     "ToolContext",
     "ToolResponse",
+    "UsageLimitExceeded",
+    "UsageLimits",
     "tool",
 ]
 
@@ -253,11 +256,12 @@ class Agent(Generic[DepsT, OutputT]):
             (``max_output_tokens``, ``temperature``, ``top_p``, ``top_k``,
             ``presence_penalty``, ``frequency_penalty``, ``stop_sequences``, ``seed``,
             ``tool_choice``, ``provider_options``, ``headers``), loop settings
-            (``stop_when``, ``max_steps``, ``prepare_step``, ``repair_tool_call``,
-            ``retry``, ``max_parallel_tools``) and callbacks (``on_text_delta``,
-            ``on_reasoning_delta``, ``on_tool_input_delta``, ``on_tool_call``,
-            ``on_tool_result``, ``on_source``, ``on_step_start``, ``on_step_finish``,
-            ``on_retry``, ``on_error``, ``on_part``). Each may be overridden per call.
+            (``stop_when``, ``max_steps``, ``usage_limits``, ``tool_errors``,
+            ``prepare_step``, ``repair_tool_call``, ``retry``, ``max_parallel_tools``) and
+            callbacks (``on_text_delta``, ``on_reasoning_delta``, ``on_tool_input_delta``,
+            ``on_tool_call``, ``on_tool_result``, ``on_source``, ``on_step_start``,
+            ``on_step_finish``, ``on_retry``, ``on_error``, ``on_part``). Each may be
+            overridden per call.
     """
 
     run_type: type[AgentRun[Any, Any]] = AgentRun
