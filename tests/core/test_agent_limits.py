@@ -105,7 +105,7 @@ async def test_a_per_run_limit_replaces_the_agents() -> None:
 
 
 def test_negative_limits_are_rejected() -> None:
-    with pytest.raises(InvalidArgumentError, match="usage_limits.requests"):
+    with pytest.raises(InvalidArgumentError, match=r"usage_limits\.requests"):
         UsageLimits(requests=-1)
 
 
