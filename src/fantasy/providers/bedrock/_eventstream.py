@@ -24,7 +24,7 @@ from fantasy.errors import (
 )
 from fantasy.providers._json import WIRE_ERRORS, invalid, wire_errors
 
-__all__ = ["EventStreamDecoder", "exception_error"]
+__all__ = ["EventStreamDecoder", "exception_error", "header_text"]
 
 _RETRYABLE = frozenset(
     {
@@ -46,7 +46,8 @@ def exception_error(provider: str, kind: str, message: str) -> ProviderError:
     return ProviderError(message, provider=provider, code=kind, retryable=kind in _RETRYABLE)
 
 
-def _header(headers: dict[str, Any], name: str) -> str:
+def header_text(headers: dict[str, Any], name: str) -> str:
+    """A frame header's value as text (``""`` when absent)."""
     value = headers.get(name)
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
 
@@ -114,17 +115,19 @@ class EventStreamDecoder:
             )
 
     def _message(self, headers: dict[str, Any], payload: bytes) -> str | ProviderError | None:
-        message_type = _header(headers, ":message-type")
+        message_type = header_text(headers, ":message-type")
         if message_type == "event":
-            if _header(headers, ":event-type") != "chunk":
+            if header_text(headers, ":event-type") != "chunk":
                 return None
             return self._chunk(payload)
         if message_type == "exception":
-            kind = _header(headers, ":exception-type") or "exception"
+            kind = header_text(headers, ":exception-type") or "exception"
             return exception_error(self.provider, kind, self._message_text(payload, kind))
         if message_type == "error":
-            kind = _header(headers, ":error-code") or "error"
-            return exception_error(self.provider, kind, _header(headers, ":error-message") or kind)
+            kind = header_text(headers, ":error-code") or "error"
+            return exception_error(
+                self.provider, kind, header_text(headers, ":error-message") or kind
+            )
         return None
 
     def _message_text(self, payload: bytes, default: str) -> str:
