@@ -16,7 +16,6 @@ HEAVY = (
     "yaml",
     "jsonschema",
     "json_repair",
-    "httpx_sse",
 )
 
 

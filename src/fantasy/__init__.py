@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from fantasy.errors import (
         AuthenticationError,
         ContextTooLargeError,
+        FallbackError,
         FantasyError,
         IncompleteStreamError,
         InvalidArgumentError,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
+    from fantasy.fallback import FallbackModel
     from fantasy.messages import (
         ErrorOutput,
         FilePart,
@@ -143,6 +145,7 @@ _EXPORTS: dict[str, str] = {
     # errors
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",
+    "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
@@ -168,6 +171,7 @@ _EXPORTS: dict[str, str] = {
     "tool_message": "fantasy.messages",
     "user_message": "fantasy.messages",
     # model, objects, providers
+    "FallbackModel": "fantasy.fallback",
     "BaseLanguageModel": "fantasy.model",
     "Call": "fantasy.model",
     "LanguageModel": "fantasy.model",

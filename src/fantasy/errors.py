@@ -14,7 +14,8 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
     ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
-    └── RetryError               every attempt failed: errors (list); __cause__ = the last one
+    ├── RetryError               every attempt failed: errors (list); __cause__ = the last one
+    └── FallbackError            every model of a FallbackModel failed: errors, models
 
 Retryability is decided here (``is_retryable``) and applied by :mod:`fantasy.retry`.
 """
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthenticationError",
     "ContextTooLargeError",
+    "FallbackError",
     "FantasyError",
     "IncompleteStreamError",
     "InvalidArgumentError",
@@ -300,6 +302,24 @@ class RetryError(FantasyError):
         super().__init__(f"failed after {len(errors)} attempts: {last}")
         self.errors = errors
         self.__cause__ = last
+
+
+class FallbackError(FantasyError):
+    """Every model of a :class:`~fantasy.fallback.FallbackModel` failed.
+
+    Attributes:
+        errors: Each model's final error (after its retries), in the order tried.
+        models: ``"provider:model_id"`` of each model tried, in the same order.
+
+    ``__cause__`` is the last model's error. Not retryable: the whole chain was tried.
+    """
+
+    def __init__(self, errors: list[BaseException], models: list[str]) -> None:
+        tried = "; ".join(f"{model}: {error}" for model, error in zip(models, errors, strict=False))
+        super().__init__(f"all {len(errors)} models failed: {tried}")
+        self.errors = errors
+        self.models = models
+        self.__cause__ = errors[-1] if errors else None
 
 
 def is_retryable(error: BaseException) -> bool:

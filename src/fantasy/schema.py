@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from fantasy._tool_schema import normalize_tool_schema
 from fantasy.errors import InvalidArgumentError
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "clean_schema",
     "function_schema",
     "json_schema",
+    "normalize_tool_schema",
     "parse_docstring",
 ]
 

@@ -22,18 +22,18 @@ Authentication: an API key (``Authorization: Bearer``, from ``api_key`` or
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, Framing, HTTPClient
 from fantasy.model import LanguageModel
 from fantasy.providers._base import HTTPSettings, bearer, env
 from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic.convert import Dialect
-from fantasy.providers.anthropic.endpoint import AnthropicEndpoint, StreamEvent
+from fantasy.providers.anthropic.endpoint import AnthropicEndpoint
 from fantasy.providers.anthropic.model import AnthropicLanguageModel
 from fantasy.providers.bedrock.converse import (
     BedrockConverseOptions,
@@ -100,23 +100,11 @@ class BedrockEndpoint(AnthropicEndpoint):
         """Accept the binary event stream when streaming (betas travel in the body)."""
         return {"Accept": "application/vnd.amazon.eventstream"} if stream else {}
 
-    async def events(
-        self,
-        client: HTTPClient,
-        url: str,
-        body: dict[str, Any],
-        *,
-        headers: dict[str, str],
-        user_agent: str | None,
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """POST the request and yield the Anthropic events inside the AWS frames."""
-        from fantasy.providers.bedrock._eventstream import EventStreamDecoder
+    def framing(self, client: HTTPClient) -> Framing:
+        """AWS event-stream frames, each carrying one Anthropic stream event."""
+        from fantasy.providers.bedrock._eventstream import EventStreamFraming
 
-        decoder = EventStreamDecoder(provider=self.provider_name, secrets=client.secrets)
-        async for chunk in client.stream_bytes(url, body, headers=headers, user_agent=user_agent):
-            for item in decoder.feed(chunk):
-                yield item
-        decoder.close()
+        return EventStreamFraming(provider=self.provider_name, secrets=client.secrets)
 
 
 class BedrockProvider(ClaudeProvider):

@@ -36,7 +36,8 @@ from typing import Any, Literal
 
 from fantasy import stream
 from fantasy.errors import IncompleteStreamError, InvalidArgumentError, InvalidResponseError
-from fantasy.providers._json import invalid, json_object, wire_errors
+from fantasy.providers._decode import EventDecoder
+from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._media import decode_base64
 from fantasy.providers.google._errors import error_from_payload
 from fantasy.providers.google.options import (
@@ -109,7 +110,7 @@ def usage_of(usage: Mapping[str, Any]) -> Usage:
     )
 
 
-class StreamDecoder:
+class StreamDecoder(EventDecoder):
     """Turns Gemini response chunks into stream parts.
 
     Args:
@@ -126,6 +127,7 @@ class StreamDecoder:
         provider: str = "google",
         require_finish: bool = True,
     ) -> None:
+        super().__init__(provider=provider)
         self._ids = id_generator
         self._provider = provider
         self._require_finish = require_finish
@@ -139,17 +141,15 @@ class StreamDecoder:
         self._usage: Mapping[str, Any] = {}
         self._sources: set[str] = set()
         self._details: dict[str, Any] = {}
-        self.failed = False
 
     # --- input ------------------------------------------------------------------------
 
-    def feed(self, data: str) -> list[StreamPart]:
-        """Decode one SSE ``data`` payload (one JSON chunk)."""
-        if not data.strip():
-            return []
-        chunk = json_object(data, provider=self._provider, what="stream chunk")
-        with wire_errors(data, provider=self._provider, what="stream chunk"):
-            return self._chunk(chunk)
+    _what = "stream chunk"
+
+    def _on_event(self, payload: dict[str, Any], event: str) -> list[StreamPart]:
+        # Gemini has no finish event: ``done`` stays false until an in-band error, and
+        # the answer ends with the body (usage may follow the finish reason).
+        return self._chunk(payload)
 
     def feed_chunk(self, chunk: Any) -> list[StreamPart]:
         """Decode one already-parsed chunk (or a whole response).
@@ -164,7 +164,7 @@ class StreamDecoder:
 
     def _chunk(self, chunk: Mapping[str, Any]) -> list[StreamPart]:
         if "error" in chunk:
-            self.failed = True
+            self._failed = True
             return [stream.Error(error_from_payload(chunk, provider=self._provider))]
         out: list[StreamPart] = []
         self._response_metadata(chunk, out)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from fantasy import stream
 from fantasy.content import Content, ReasoningContent, TextContent, ToolCallContent
 from fantasy.errors import IncompleteStreamError, InvalidResponseError
+from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid
 from fantasy.providers.bedrock._eventstream import exception_error
 from fantasy.providers.bedrock.converse.options import (
@@ -206,26 +207,25 @@ class _Block:
     redacted: str = ""
 
 
-class StreamDecoder:
+class StreamDecoder(EventDecoder):
     """Turns ConverseStream events into stream parts; one decoder per stream.
+
+    ``feed(data, event)`` takes a frame's payload JSON and its ``:event-type``.
 
     Args:
         provider: Provider name used in errors.
     """
 
+    _what = "Converse stream event"
+
     def __init__(self, *, provider: str) -> None:
-        self.provider = provider
+        super().__init__(provider=provider)
         self._blocks: dict[int, _Block] = {}
         self._started = False
         self._stop: Mapping[str, Any] | None = None
-        self.done = False
 
-    def feed(self, event: str, payload: Any) -> list[StreamPart]:
+    def _on_event(self, payload: dict[str, Any], event: str) -> list[StreamPart]:
         """The parts of one event (``event`` is the frame's ``:event-type``)."""
-        if not isinstance(payload, Mapping):
-            raise invalid(f"{event} payload is not an object", payload, self.provider)
-        if self.done:
-            raise self._order(f"{event} after the metadata event")
         if event == "messageStart":
             if self._started:
                 raise self._order("a second messageStart in one stream")
@@ -252,7 +252,7 @@ class StreamDecoder:
         Raises:
             IncompleteStreamError: The stream ended before ``messageStop``.
         """
-        if self.done:
+        if self._finished:
             return []
         if self._stop is None:
             raise IncompleteStreamError(
@@ -369,7 +369,7 @@ class StreamDecoder:
     def _finish_event(self, payload: Mapping[str, Any]) -> list[StreamPart]:
         if self._stop is None:
             raise self._order("metadata before messageStop")
-        self.done = True
+        self._finished = True
         reason = self._stop.get("stopReason")
         reason = reason if isinstance(reason, str) else ""
         return [

@@ -7,41 +7,25 @@ The request body is the same for both; the stream is AWS event-stream frames who
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from typing import Any, cast
 from urllib.parse import quote
 
 from fantasy import stream as parts
 from fantasy._http import HTTPClient
-from fantasy.errors import ProviderError
 from fantasy.model import BaseLanguageModel, Call, ObjectMode
-from fantasy.providers._json import invalid
-from fantasy.providers.bedrock._eventstream import EventStreamDecoder, header_text
+from fantasy.providers.bedrock._eventstream import EventStreamFraming
 from fantasy.providers.bedrock.converse.convert import build_request
 from fantasy.providers.bedrock.converse.decode import StreamDecoder, decode_response
 from fantasy.response import Response
 
-__all__ = ["ConverseEventDecoder", "ConverseModel"]
+__all__ = ["ConverseFraming", "ConverseModel"]
 
 
-class ConverseEventDecoder(EventStreamDecoder):
-    """Event-stream frames of ``converse-stream`` → ``(event type, payload JSON)`` pairs."""
+class ConverseFraming(EventStreamFraming):
+    """Event-stream frames of ``converse-stream`` → ``(event type, payload JSON text)``."""
 
-    def _message(self, headers: dict[str, Any], payload: bytes) -> Any:
-        if header_text(headers, ":message-type") == "event":
-            event = header_text(headers, ":event-type")
-            try:
-                return event, json.loads(payload)
-            except (ValueError, RecursionError) as error:
-                raise invalid(
-                    f"{event} payload is not valid JSON: {error}", payload, self.provider
-                ) from error
-        return super()._message(headers, payload)
-
-    def events(self, data: bytes) -> list[tuple[str, Any] | ProviderError]:
-        """Add ``data``; return the complete frames' ``(event, payload)`` pairs and errors."""
-        return cast("list[tuple[str, Any] | ProviderError]", self.feed(data))
+    def _event(self, event_type: str, payload: bytes) -> tuple[str, str] | None:
+        return event_type, payload.decode("utf-8")
 
 
 class ConverseModel(BaseLanguageModel):
@@ -96,33 +80,15 @@ class ConverseModel(BaseLanguageModel):
             data, provider=self.provider, warnings=tuple(warnings), headers=dict(headers)
         )
 
-    async def stream(self, call: Call) -> AsyncIterator[parts.StreamPart]:
-        """Run the call as a stream of parts."""
+    def stream(self, call: Call) -> AsyncIterator[parts.StreamPart]:
+        """Run the call as a stream of parts (one driver: :meth:`HTTPClient.stream_parts`)."""
         body, warnings = build_request(call)
-        if warnings:
-            yield parts.Warnings(tuple(warnings))
-        frames = ConverseEventDecoder(provider=self.provider, secrets=self._client.secrets)
-        decoder = StreamDecoder(provider=self.provider)
-        headers = {"Accept": "application/vnd.amazon.eventstream", **dict(call.headers)}
-        chunks = self._client.stream_bytes(
-            self.url(stream=True), body, headers=headers, user_agent=call.user_agent
+        return self._client.stream_parts(
+            self.url(stream=True),
+            body,
+            StreamDecoder(provider=self.provider),
+            framing=ConverseFraming(provider=self.provider, secrets=self._client.secrets),
+            headers=call.headers,
+            user_agent=call.user_agent,
+            first=(parts.Warnings(tuple(warnings)),) if warnings else (),
         )
-        try:
-            async for chunk in chunks:
-                for item in frames.events(chunk):
-                    if isinstance(item, ProviderError):
-                        yield parts.Error(item)
-                        return
-                    event, payload = item
-                    for part in decoder.feed(event, payload):
-                        yield part
-                if decoder.done:
-                    break
-        finally:
-            aclose = getattr(chunks, "aclose", None)  # close the HTTP response now, not at GC
-            if aclose is not None:
-                await aclose()
-        if not decoder.done:
-            frames.close()
-        for part in decoder.finish():
-            yield part

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from fantasy import stream
 from fantasy.content import Content, SourceContent, TextContent, ToolCallContent
 from fantasy.errors import IncompleteStreamError
+from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import ToolCallAccumulator, new_tool_call_id
-from fantasy.providers.openai._decode import EventDecoder
 from fantasy.providers.openai._errors import error_from_payload
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
