@@ -30,6 +30,7 @@ from fantasy._agent_messages import step_messages
 from fantasy._agent_plan import StepPlan, plan_step
 from fantasy._agent_results import AgentResult, PrepareStepContext, StepResult, StopReason
 from fantasy._agent_settings import Settings, fire
+from fantasy._agent_tool_scope import ToolEvents, ToolScope, in_scope
 from fantasy._agent_tools_run import ToolOutcome, batches, run_batch, run_call
 from fantasy._validation import ValidatedCall, validate_tool_call
 from fantasy.agent_tools import AnyTool, ToolContext, ToolResponse, run_tool
@@ -159,7 +160,8 @@ class AgentRun:
         settings: The resolved settings.
         streaming: Whether model calls stream.
         steps: The steps taken so far.
-        usage: The usage of every model call so far.
+        usage: The usage of every model call so far (those of agents run as tools too).
+        tool_usage: The usage reported by the current step's tools so far.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
     """
@@ -181,6 +183,7 @@ class AgentRun:
         self.steps: list[StepResult] = []
         self.produced: list[Message] = []
         self.usage = Usage()
+        self.tool_usage = Usage()
         self.result: AgentResult | None = None
         self.error: BaseException | None = None
 
@@ -234,7 +237,9 @@ class AgentRun:
             elif isinstance(item, SourceContent):
                 await fire(settings.on_source, item)
 
-    def _tool_runner(self, plan: StepPlan) -> Any:
+    def _tool_runner(self, plan: StepPlan, events: ToolEvents[Any]) -> Any:
+        emit = events.emit
+
         def context(checked: ValidatedCall) -> ToolContext:
             return ToolContext(
                 tool_call_id=checked.call.tool_call_id,
@@ -244,7 +249,11 @@ class AgentRun:
             )
 
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
-            return await run_call(checked, context, self.execute_tool)
+            scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
+            try:
+                return await in_scope(scope, run_call(checked, context, self.execute_tool))
+            finally:  # usage spent by a tool counts even when it failed
+                self.tool_usage = self.tool_usage + scope.usage
 
         return run_one
 
@@ -252,10 +261,12 @@ class AgentRun:
         step = StepResult(
             response=dataclasses.replace(response, content=tuple(content)),
             messages=step_messages(content),
+            tool_usage=self.tool_usage,
         )
+        self.tool_usage = Usage()
         self.steps.append(step)
         self.produced.extend(step.messages)
-        self.usage = self.usage + step.usage
+        self.usage = self.usage + step.usage + step.tool_usage
         return step
 
     def _stop_reason(self, client_calls: int, stop_turn: bool) -> StopReason | None:
@@ -295,11 +306,17 @@ class AgentRun:
                     raise FantasyError("the model request ended without a response")
                 content = list(request.response.content)
                 checked = await self._validate(plan, content)
-                run_one = self._tool_runner(plan)
+                forwarded: ToolEvents[list[ToolOutcome]] = ToolEvents(self.streaming)
+                run_one = self._tool_runner(plan, forwarded)
                 limit = asyncio.Semaphore(settings.max_parallel_tools)
                 stop_turn = False
                 for batch in batches(checked):
-                    for outcome in await run_batch(batch, run_one, limit):
+                    async with aclosing(
+                        forwarded.run(run_batch(batch, run_one, limit))
+                    ) as tool_events:
+                        async for event in tool_events:
+                            yield event
+                    for outcome in forwarded.result or ():
                         content.append(outcome.result)
                         stop_turn = stop_turn or outcome.stop_turn
                         await fire(settings.on_tool_result, outcome.result)

@@ -45,7 +45,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequen
 from types import TracebackType
 from typing import Any, Unpack, cast
 
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart
+from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
 from fantasy._agent_messages import initial_prompt
 from fantasy._agent_output import AgentOutput, final_output
 from fantasy._agent_results import (
@@ -97,6 +97,7 @@ __all__ = [
     "StepResult",
     "StepStart",
     "StopReason",
+    "ToolEvent",
     "ToolContext",
     "ToolResponse",
     "tool",
@@ -270,6 +271,34 @@ class Agent:
             streaming=streaming,
         )
         return AgentStream(run)
+
+    def as_tool(
+        self,
+        name: str,
+        description: str,
+        *,
+        forward_events: bool = True,
+        parallel: bool = False,
+    ) -> AgentTool:
+        """This agent as a tool of another agent.
+
+        The tool's one argument is ``prompt``, the task; its result is this agent's final
+        text. Usage rolls up into the parent's result, events are forwarded into the
+        parent's stream (wrapped in :class:`ToolEvent`; ``forward_events=False`` keeps
+        them out), cancelling the parent cancels the run, and errors are the parent's
+        tool errors under the usual rules (see :mod:`fantasy._agent_as_tool`).
+
+        Args:
+            name: The tool's name.
+            description: What the agent does, for the parent's model.
+            forward_events: Forward this agent's events into a streaming parent.
+            parallel: Whether calls may run concurrently with other parallel-safe calls.
+        """
+        from fantasy._agent_as_tool import agent_as_tool
+
+        return agent_as_tool(
+            self, name, description, forward_events=forward_events, parallel=parallel
+        )
 
     async def generate(
         self,
