@@ -1,7 +1,8 @@
 """An agent as a tool of another agent (:meth:`fantasy.agent.Agent.as_tool`).
 
 The tool takes one argument, ``prompt`` (the task, written by the parent's model), runs
-the agent on it and answers with the agent's final text. It is an ordinary
+the agent on it and answers with the agent's output: its final text, or its typed
+output as JSON. It is an ordinary
 :class:`~fantasy.agent_tools.AgentTool` run through the parent's tool seam, so:
 
 * the sub-agent's model calls use the parent's mode (streaming or not);
@@ -18,11 +19,12 @@ the agent on it and answers with the agent's final text. It is an ordinary
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fantasy._agent_events import StepFinish
 from fantasy._agent_tool_scope import current_scope
-from fantasy.agent_tools import AgentTool, ToolContext, ToolResponse
+from fantasy.agent_tools import NO_DEPS, AgentTool, ToolContext, ToolResponse, to_tool_response
 
 if TYPE_CHECKING:
     from fantasy.agent import Agent
@@ -44,21 +46,23 @@ PROMPT_SCHEMA: dict[str, Any] = {
 
 
 def agent_as_tool(
-    agent: Agent,
+    agent: Agent[Any, Any],
     name: str,
     description: str,
     *,
+    deps: Callable[[ToolContext[Any]], Any] | None = None,
     forward_events: bool = True,
     parallel: bool = False,
 ) -> AgentTool:
     """``agent`` as an :class:`~fantasy.agent_tools.AgentTool` (see the module docstring)."""
 
-    async def run(data: dict[str, Any], ctx: ToolContext) -> ToolResponse:
-        del ctx  # the parent's context; the sub-agent runs with its own settings
+    async def run(data: dict[str, Any], ctx: ToolContext[Any]) -> ToolResponse:
         scope = current_scope()
         streaming = scope is not None and scope.streaming
         forward = streaming and forward_events
-        async with agent._run(streaming, str(data["prompt"]), (), (), {}) as events:
+        sub_deps = NO_DEPS if deps is None else deps(ctx)
+        prompt = str(data["prompt"])
+        async with agent._run(streaming, prompt, (), (), sub_deps, {}) as events:
             async for event in events:
                 if scope is None:
                     continue
@@ -67,6 +71,6 @@ def agent_as_tool(
                 if forward:
                     await scope.emit(event)
             result = await events.result()
-        return ToolResponse(text=result.text)
+        return to_tool_response(result.output)
 
     return AgentTool(name, description, PROMPT_SCHEMA, run, parallel=parallel)

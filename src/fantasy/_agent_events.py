@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeAlias
 from fantasy import stream
 from fantasy._agent_results import StepResult
 from fantasy._agent_settings import Settings, fire
+from fantasy._object_stream import ObjectPart
 from fantasy.model import Call
 from fantasy.retry import Retry
 
@@ -74,8 +75,8 @@ class ToolEvent:
     type: Literal["tool-event"] = "tool-event"
 
 
-AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ToolEvent
-"""What an agent stream yields."""
+AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent
+"""What an agent stream yields (:class:`~fantasy.object.ObjectPart`: typed output)."""
 
 
 def _delta_callback(settings: Settings, part: stream.StreamPart) -> Callable[[Any], object] | None:
