@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from fantasy import stream
     from fantasy.agent import (
         Agent,
-        AgentOutput,
         AgentResult,
         AgentStream,
         PrepareStepContext,
@@ -109,7 +108,6 @@ _EXPORTS: dict[str, str] = {
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
-    "AgentOutput": "fantasy.agent",
     "AgentResult": "fantasy.agent",
     "AgentStream": "fantasy.agent",
     "PrepareStepContext": "fantasy.agent",
