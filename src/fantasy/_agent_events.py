@@ -5,7 +5,9 @@ An :class:`~fantasy.agent.AgentStream` yields, in order, for each step:
 :class:`~fantasy.retry.Retry` first when an attempt failed and is re-run, after which
 the parts of the new attempt follow and those already seen are dropped from the step);
 one :class:`~fantasy.stream.ToolResult` per client tool result, in call order; then
-:class:`StepFinish` with the finished step.
+:class:`StepFinish` with the finished step. While tools run, an agent used as a tool
+(:meth:`~fantasy.agent.Agent.as_tool`) forwards its own events, each wrapped in a
+:class:`ToolEvent` (streaming runs only).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from fantasy._object_stream import ObjectPart
 from fantasy.model import Call
 from fantasy.retry import Retry
 
-__all__ = ["AgentEvent", "StepFinish", "StepStart", "dispatch_part"]
+__all__ = ["AgentEvent", "StepFinish", "StepStart", "ToolEvent", "dispatch_part"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,7 +54,28 @@ class StepFinish:
     type: Literal["step-finish"] = "step-finish"
 
 
-AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolEvent:
+    """An event of a running tool: an agent used as a tool forwards its own events so.
+
+    They arrive while the tools of a step run (after the model's parts, before the
+    step's tool results), never count as parts of the parent's step (a ``Retry``'s
+    ``discarded`` ignores them) and nest: a sub-agent's own sub-agent's events are a
+    ``ToolEvent`` inside a ``ToolEvent``.
+
+    Attributes:
+        tool_call_id: The parent's tool call being run.
+        tool_name: The tool's name.
+        event: The tool's event (for an agent: one of its :data:`AgentEvent`).
+    """
+
+    tool_call_id: str
+    tool_name: str
+    event: Any
+    type: Literal["tool-event"] = "tool-event"
+
+
+AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent
 """What an agent stream yields (:class:`~fantasy.object.ObjectPart`: typed output)."""
 
 

@@ -65,10 +65,13 @@ class StepResult:
         messages: The messages this step adds to the conversation: one assistant
             message, then one tool message with the client tool results (either is
             left out when empty).
+        tool_usage: The usage of model calls made by the step's tools (agents used as
+            tools); not part of :attr:`usage`, which is the step's own model call.
     """
 
     response: Response
     messages: tuple[Message, ...] = ()
+    tool_usage: Usage = field(default_factory=Usage)
 
     @property
     def content(self) -> tuple[Content, ...]:
@@ -112,10 +115,13 @@ class StepResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialize to JSON-ready data (provider data keeps its type ids)."""
-        return {
+        data: dict[str, Any] = {
             "response": self.response.to_dict(),
             "messages": [message.to_dict() for message in self.messages],
         }
+        if self.tool_usage != Usage():
+            data["tool_usage"] = self.tool_usage.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StepResult:
@@ -123,6 +129,7 @@ class StepResult:
         return cls(
             response=Response.from_dict(data["response"]),
             messages=tuple(Message.from_dict(item) for item in data.get("messages", ())),
+            tool_usage=Usage.from_dict(data.get("tool_usage", {})),
         )
 
 
@@ -167,8 +174,8 @@ class AgentResult(Generic[OutputT]):
 
     @property
     def total_usage(self) -> Usage:
-        """The usage of all steps added up."""
-        return reduce(lambda total, step: total + step.usage, self.steps, Usage())
+        """The usage of all steps added up, with that of agents run as their tools."""
+        return reduce(lambda total, step: total + step.usage + step.tool_usage, self.steps, Usage())
 
     @property
     def messages(self) -> tuple[Message, ...]:

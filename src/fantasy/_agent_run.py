@@ -40,6 +40,7 @@ from fantasy._agent_results import (
     StopReason,
 )
 from fantasy._agent_settings import Settings, fire
+from fantasy._agent_tool_scope import ToolEvents, ToolScope, in_scope
 from fantasy._agent_tools_run import ToolOutcome, batches, run_batch, run_call
 from fantasy._object_stream import ObjectPart
 from fantasy._validation import ValidatedCall, validate_tool_call
@@ -194,7 +195,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: The run's dependencies.
         output: The typed output being asked for (``None``: the text is the output).
         steps: The steps taken so far.
-        usage: The usage of every model call so far.
+        usage: The usage of every model call so far (those of agents run as tools too).
+        tool_usage: The usage reported by the current step's tools so far.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
     """
@@ -222,6 +224,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.steps: list[StepResult] = []
         self.produced: list[Message] = []
         self.usage = Usage()
+        self.tool_usage = Usage()
         self.tool_failures: dict[str, int] = {}
         self.limits = RunLimits(settings.usage_limits, settings.max_steps)
         self.result: AgentResult[OutputT] | None = None
@@ -309,8 +312,11 @@ class AgentRun(Generic[DepsT, OutputT]):
             elif isinstance(item, SourceContent):
                 await fire(settings.on_source, item)
 
-    def _tool_runner(self, plan: StepPlan) -> Callable[[ValidatedCall], Awaitable[ToolOutcome]]:
+    def _tool_runner(
+        self, plan: StepPlan, events: ToolEvents[Any]
+    ) -> Callable[[ValidatedCall], Awaitable[ToolOutcome]]:
         messages = tuple(plan.call.prompt)
+        emit = events.emit
 
         def context(checked: ValidatedCall) -> ToolContext[DepsT]:
             name = checked.call.tool_name
@@ -325,7 +331,11 @@ class AgentRun(Generic[DepsT, OutputT]):
             )
 
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
-            outcome = await run_call(checked, context, self.execute_tool)
+            scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
+            try:
+                outcome = await in_scope(scope, run_call(checked, context, self.execute_tool))
+            finally:  # usage spent by a tool counts even when it failed
+                self.tool_usage = self.tool_usage + scope.usage
             if isinstance(outcome.result.result, ErrorOutput):
                 name = checked.call.tool_name
                 self.tool_failures[name] = self.tool_failures.get(name, 0) + 1
@@ -351,11 +361,14 @@ class AgentRun(Generic[DepsT, OutputT]):
         if outcome.verdict is not None:
             messages = (*messages, *outcome.verdict.messages)
         step = StepResult(
-            response=dataclasses.replace(response, content=tuple(content)), messages=messages
+            response=dataclasses.replace(response, content=tuple(content)),
+            messages=messages,
+            tool_usage=self.tool_usage,
         )
+        self.tool_usage = Usage()
         self.steps.append(step)
         self.produced.extend(step.messages)
-        self.usage = self.usage + step.usage
+        self.usage = self.usage + step.usage + step.tool_usage
         return step
 
     def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
@@ -405,10 +418,14 @@ class AgentRun(Generic[DepsT, OutputT]):
     async def _run_tools(
         self, plan: StepPlan, outcome: _StepOutcome, checked: list[ValidatedCall]
     ) -> AsyncGenerator[AgentEvent, None]:
-        run_one = self._tool_runner(plan)
+        forwarded: ToolEvents[list[ToolOutcome]] = ToolEvents(self.streaming)
+        run_one = self._tool_runner(plan, forwarded)
         limit = asyncio.Semaphore(self.settings.max_parallel_tools)
         for batch in batches(checked):
-            for done in await run_batch(batch, run_one, limit):
+            async with aclosing(forwarded.run(run_batch(batch, run_one, limit))) as tool_events:
+                async for event in tool_events:
+                    yield event  # what the tools emit while they run (ToolEvent)
+            for done in forwarded.result or ():
                 outcome.content.append(done.result)
                 outcome.stop_turn = outcome.stop_turn or done.stop_turn
                 await fire(self.settings.on_tool_result, done.result)
@@ -447,8 +464,9 @@ class AgentRun(Generic[DepsT, OutputT]):
                 self.limits.tools(
                     len(checked), self.usage + response.usage, self._partial(response)
                 )
-                async for event in self._run_tools(plan, outcome, checked):
-                    yield event
+                async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
+                    async for event in tool_events:
+                        yield event
                 await self._judge(plan, outcome, response)
                 if outcome.verdict is not None and outcome.verdict.done:
                     yield ObjectPart(outcome.verdict.value, partial=False)

@@ -45,7 +45,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mappin
 from types import TracebackType, UnionType
 from typing import Any, Generic, Unpack, cast
 
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart
+from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
 from fantasy._agent_limits import UsageLimits
 from fantasy._agent_messages import initial_prompt
 from fantasy._agent_output import OutputSpec, OutputValidator, RunOutput
@@ -105,6 +105,7 @@ __all__ = [
     "StepStart",
     "StopReason",
     "SystemPrompt",
+    "ToolEvent",
     "ToolContext",
     "ToolResponse",
     "UsageLimitExceeded",
@@ -325,6 +326,37 @@ class Agent(Generic[DepsT, OutputT]):
             system_prompt="" if isinstance(system, str) else system,
         )
         return AgentStream(run)
+
+    def as_tool(
+        self,
+        name: str,
+        description: str,
+        *,
+        deps: Callable[[ToolContext[Any]], DepsT] | None = None,
+        forward_events: bool = True,
+        parallel: bool = False,
+    ) -> AgentTool:
+        """This agent as a tool of another agent.
+
+        The tool's one argument is ``prompt``, the task; its result is this agent's
+        output (its final text, or its typed output as JSON). Usage rolls up into the
+        parent's result, events are forwarded into the parent's stream (wrapped in
+        :class:`ToolEvent`), cancelling the parent cancels the run, and errors are the
+        parent's tool errors under the usual rules (see :mod:`fantasy._agent_as_tool`).
+
+        Args:
+            name: The tool's name.
+            description: What the agent does, for the parent's model.
+            deps: This agent's ``deps`` for a call, from the parent's tool context
+                (e.g. ``lambda ctx: ctx.deps`` to share them); none by default.
+            forward_events: Forward this agent's events into a streaming parent.
+            parallel: Whether calls may run concurrently with other parallel-safe calls.
+        """
+        from fantasy._agent_as_tool import agent_as_tool
+
+        return agent_as_tool(
+            self, name, description, deps=deps, forward_events=forward_events, parallel=parallel
+        )
 
     async def generate(
         self,
