@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from fantasy import stream
     from fantasy.agent import (
         Agent,
-        AgentOutput,
         AgentResult,
         AgentStream,
         PrepareStepContext,
@@ -54,6 +53,7 @@ if TYPE_CHECKING:
     from fantasy.errors import (
         AuthenticationError,
         ContextTooLargeError,
+        FallbackError,
         FantasyError,
         IncompleteStreamError,
         InvalidArgumentError,
@@ -65,6 +65,7 @@ if TYPE_CHECKING:
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
+    from fantasy.fallback import FallbackModel
     from fantasy.messages import (
         ErrorOutput,
         FilePart,
@@ -108,7 +109,6 @@ _EXPORTS: dict[str, str] = {
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
-    "AgentOutput": "fantasy.agent",
     "AgentResult": "fantasy.agent",
     "AgentStream": "fantasy.agent",
     "PrepareStepContext": "fantasy.agent",
@@ -145,6 +145,7 @@ _EXPORTS: dict[str, str] = {
     # errors
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",
+    "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
@@ -170,6 +171,7 @@ _EXPORTS: dict[str, str] = {
     "tool_message": "fantasy.messages",
     "user_message": "fantasy.messages",
     # model, objects, providers
+    "FallbackModel": "fantasy.fallback",
     "BaseLanguageModel": "fantasy.model",
     "Call": "fantasy.model",
     "LanguageModel": "fantasy.model",
