@@ -21,6 +21,11 @@ HEAVY = (
     "uvicorn",
     "ag_ui",
     "selenium",
+    "fantasy.mcp",
+    "mcp",
+    "mcp.",
+    "mcp_types",
+    "httpx2",
 )
 
 
@@ -82,3 +87,8 @@ def test_cli_parser_and_web_package_load_no_web_stack() -> None:
     modules = modules_after("import fantasy.cli\nfantasy.cli.build_parser()")
     assert not heavy(modules, web_stack)
     assert not heavy(modules_after("import fantasy.web"), web_stack)
+
+
+def test_agents_and_toolsets_do_not_load_mcp() -> None:
+    modules = modules_after("import fantasy\nfantasy.Agent\nfantasy.Toolset")
+    assert not heavy(modules, ("fantasy.mcp", "mcp.", "mcp_types", "httpx2"))

@@ -21,6 +21,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from fantasy._tool_schema import normalize_tool_schema
 from fantasy.errors import InvalidArgumentError
 from fantasy.messages import (
     ErrorOutput,
@@ -357,7 +358,7 @@ def _declaration(tool: FunctionTool, warnings: list[CallWarning]) -> wire.Functi
     if tool.description:
         declaration["description"] = tool.description
     parameters, schema_warnings = to_gemini_parameters(
-        tool.input_schema, setting=f"tools[{tool.name}].input_schema"
+        normalize_tool_schema(tool.input_schema), setting=f"tools[{tool.name}].input_schema"
     )
     warnings.extend(schema_warnings)
     if parameters is not None:

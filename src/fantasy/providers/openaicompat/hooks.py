@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 from fantasy.content import Content, ReasoningContent
 from fantasy.messages import Message, ReasoningPart
 from fantasy.options import get_provider_data
-from fantasy.providers.openai.chat.hooks import ChatHooks
+from fantasy.providers.openai.chat.hooks import ChatHooks, ChatStreamHooks
 from fantasy.providers.openaicompat.options import OpenAICompatOptions
 from fantasy.usage import CallWarning
 
 if TYPE_CHECKING:
     from fantasy.model import Call
-    from fantasy.providers.openai.chat.decode import StreamState
+    from fantasy.providers._blocks import BlockTracker
     from fantasy.stream import StreamPart
 
 __all__ = ["CompatHooks", "reasoning_of"]
@@ -76,6 +76,11 @@ class CompatHooks(ChatHooks):
         text = reasoning_of(message)
         return [ReasoningContent(text=text)] if text else []
 
-    def stream_extras(self, delta: Mapping[str, Any], state: StreamState) -> list[StreamPart]:
-        """Reasoning deltas as a reasoning block."""
-        return state.reasoning_delta(reasoning_of(delta))
+    def open_stream(self) -> ChatStreamHooks:
+        """Reasoning deltas (``reasoning_content`` / ``reasoning``) as a reasoning block."""
+        return _CompatStream(self)
+
+
+class _CompatStream(ChatStreamHooks):
+    def delta(self, delta: Mapping[str, Any], blocks: BlockTracker, out: list[StreamPart]) -> None:
+        blocks.reasoning(out, reasoning_of(delta))
