@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from fantasy import stream
     from fantasy.agent import (
         Agent,
-        AgentOutput,
         AgentResult,
         AgentStream,
         PrepareStepContext,
@@ -103,13 +102,13 @@ if TYPE_CHECKING:
     )
     from fantasy.stream import StreamPart
     from fantasy.tools import FunctionTool, ProviderDefinedTool, SpecificToolChoice, ToolChoice
+    from fantasy.toolset import Toolset
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
-    "AgentOutput": "fantasy.agent",
     "AgentResult": "fantasy.agent",
     "AgentStream": "fantasy.agent",
     "PrepareStepContext": "fantasy.agent",
@@ -120,6 +119,7 @@ _EXPORTS: dict[str, str] = {
     "ToolContext": "fantasy.agent_tools",
     "ToolResponse": "fantasy.agent_tools",
     "tool": "fantasy.agent_tools",
+    "Toolset": "fantasy.toolset",
     "RetryPolicy": "fantasy.retry",
     "finish_reason_is": "fantasy.stop",
     "has_content": "fantasy.stop",

@@ -107,7 +107,7 @@ ObjectStreamPart: TypeAlias = StreamPart | ObjectPart
 """What an :class:`ObjectStream` yields."""
 
 
-class _Collector:
+class JSONCollector:
     """Collects the JSON text of one streamed answer and feeds the partial parser."""
 
     def __init__(self, plan: ObjectPlan) -> None:
@@ -222,13 +222,13 @@ class ObjectStream(Generic[T]):
         await self.aclose()
 
     async def _produce(self) -> AsyncGenerator[ObjectStreamPart, None]:
-        collector = _Collector(self._plan)
+        collector = JSONCollector(self._plan)
         source = self._model.stream(self._plan.call)
         try:
             async for part in source:
                 if isinstance(part, stream.Retry):
                     # The model retried or switched by itself: start the object over.
-                    collector = _Collector(self._plan)
+                    collector = JSONCollector(self._plan)
                     yield part
                     continue
                 collector.accumulator.add(part)
@@ -254,7 +254,7 @@ class ObjectStream(Generic[T]):
             async for final_part in self._finish(collector):
                 yield final_part
 
-    async def _finish(self, collector: _Collector) -> AsyncIterator[ObjectStreamPart]:
+    async def _finish(self, collector: JSONCollector) -> AsyncIterator[ObjectStreamPart]:
         response = collector.accumulator.response()
         finish_reason = self._plan.finish_reason(response.finish_reason)
         raw_text = collector.raw_text()

@@ -13,6 +13,9 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     │   └── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
+    ├── ModelRetry               raised by a tool or output validator: the model tries again
+    ├── UsageError               fantasy used in a way that cannot work (always reaches you)
+    ├── UsageLimitExceeded       a run's usage limit: limit, usage, requests, result so far
     ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
     ├── RetryError               every attempt failed: errors (list); __cause__ = the last one
     └── FallbackError            every model of a FallbackModel failed: errors, models
@@ -37,12 +40,15 @@ __all__ = [
     "IncompleteStreamError",
     "InvalidArgumentError",
     "InvalidResponseError",
+    "ModelRetry",
     "NoObjectGeneratedError",
     "ProviderError",
     "RateLimitError",
     "RetryError",
     "StreamIdleTimeoutError",
     "ToolExecutionError",
+    "UsageError",
+    "UsageLimitExceeded",
     "is_retryable",
     "redact",
     "register_secret",
@@ -281,6 +287,57 @@ class ToolExecutionError(FantasyError):
         super().__init__(message)
         self.tool_name = tool_name
         self.tool_call_id = tool_call_id
+
+
+class ModelRetry(FantasyError):
+    """Raised by a tool or an output validator to ask the model to try again.
+
+    The message goes to the model (as the tool's error result, or with the rejected
+    output) and the run goes on; it never raises out of the run, whatever the agent's
+    ``tool_errors`` setting.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(FantasyError):
+    """fantasy was used in a way that cannot work (a programming error of the caller).
+
+    Raised inside a tool (for example a blocking ``*_sync`` call made from fantasy's own
+    event loop) it always reaches the caller, never the model.
+    """
+
+
+class UsageLimitExceeded(FantasyError):
+    """A run would exceed one of its usage limits (:class:`~fantasy.agent.UsageLimits`).
+
+    Attributes:
+        limit: The limit's name (``"requests"``, ``"input_tokens"``, ``"output_tokens"``,
+            ``"total_tokens"`` or ``"tool_calls"``).
+        usage: The run's usage so far.
+        requests: Model requests made so far.
+        tool_calls: Tool calls run so far.
+        result: The partial run (the steps taken so far) as an agent result.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        usage: Usage,
+        requests: int,
+        tool_calls: int,
+        result: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.usage = usage
+        self.requests = requests
+        self.tool_calls = tool_calls
+        self.result = result
 
 
 class NoObjectGeneratedError(FantasyError):

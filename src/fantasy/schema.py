@@ -236,12 +236,13 @@ def _is_context(annotation: Any, context_type: type[Any] | None) -> bool:
         return False
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
-    if annotation is context_type:
+    if (get_origin(annotation) or annotation) is context_type:  # ToolContext[Deps] too
         return True
     # ``ToolContext | None`` (or Optional[ToolContext]) is injected too: the agent always
     # supplies a context, so it must never leak into the model-facing schema.
     members = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else ()
-    return context_type in members and all(m in (context_type, type(None)) for m in members)
+    bare = [get_origin(m) or m for m in members]
+    return context_type in bare and all(m in (context_type, type(None)) for m in bare)
 
 
 def function_schema(

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import base64
 import json
-import struct
-import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from _frames import exception, frame
 
 from fantasy import stream
 from fantasy.errors import (
@@ -45,24 +44,6 @@ EVENTS: list[dict[str, Any]] = [
 ]
 
 
-def _header(name: str, value: str) -> bytes:
-    raw_name = name.encode()
-    raw_value = value.encode()
-    return (
-        bytes([len(raw_name)]) + raw_name + b"\x07" + struct.pack(">H", len(raw_value)) + raw_value
-    )
-
-
-def frame(headers: dict[str, str], payload: bytes) -> bytes:
-    """Encode one AWS event-stream message (prelude, headers, payload, CRCs)."""
-    encoded = b"".join(_header(k, v) for k, v in headers.items())
-    total = 12 + len(encoded) + len(payload) + 4
-    prelude = struct.pack(">II", total, len(encoded))
-    prelude += struct.pack(">I", zlib.crc32(prelude))
-    message = prelude + encoded + payload
-    return message + struct.pack(">I", zlib.crc32(message))
-
-
 def chunk(event: dict[str, Any]) -> bytes:
     data = base64.b64encode(json.dumps(event).encode()).decode()
     payload = json.dumps({"bytes": data, "p": "abcdef"}).encode()
@@ -72,15 +53,6 @@ def chunk(event: dict[str, Any]) -> bytes:
         ":message-type": "event",
     }
     return frame(headers, payload)
-
-
-def exception(kind: str, message: str) -> bytes:
-    headers = {
-        ":exception-type": kind,
-        ":content-type": "application/json",
-        ":message-type": "exception",
-    }
-    return frame(headers, json.dumps({"message": message}).encode())
 
 
 STREAM = b"".join(chunk(e) for e in EVENTS)

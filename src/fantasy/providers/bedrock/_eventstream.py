@@ -26,7 +26,7 @@ from fantasy.errors import (
 )
 from fantasy.providers._json import WIRE_ERRORS, invalid, wire_errors
 
-__all__ = ["EventStreamFraming", "exception_error"]
+__all__ = ["EventStreamFraming", "exception_error", "header_text"]
 
 _RETRYABLE = frozenset(
     {
@@ -48,7 +48,8 @@ def exception_error(provider: str, kind: str, message: str) -> ProviderError:
     return ProviderError(message, provider=provider, code=kind, retryable=kind in _RETRYABLE)
 
 
-def _header(headers: dict[str, Any], name: str) -> str:
+def header_text(headers: dict[str, Any], name: str) -> str:
+    """A frame header's value as text (``""`` when absent)."""
     value = headers.get(name)
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
 
@@ -113,7 +114,7 @@ class EventStreamFraming:
                 self.failure = item
                 return out
             if item is not None:
-                out.append(("", item))
+                out.append(item)
 
     def close(self) -> None:
         """Check that no partial frame is left when the response ends.
@@ -127,18 +128,20 @@ class EventStreamFraming:
                 provider=self.provider,
             )
 
-    def _message(self, headers: dict[str, Any], payload: bytes) -> str | ProviderError | None:
-        message_type = _header(headers, ":message-type")
+    def _message(
+        self, headers: dict[str, Any], payload: bytes
+    ) -> tuple[str, str] | ProviderError | None:
+        message_type = header_text(headers, ":message-type")
         if message_type == "event":
-            if _header(headers, ":event-type") != "chunk":
-                return None
-            return self._chunk(payload)
+            return self._event(header_text(headers, ":event-type"), payload)
         if message_type == "exception":
-            kind = _header(headers, ":exception-type") or "exception"
+            kind = header_text(headers, ":exception-type") or "exception"
             return exception_error(self.provider, kind, self._message_text(payload, kind))
         if message_type == "error":
-            kind = _header(headers, ":error-code") or "error"
-            return exception_error(self.provider, kind, _header(headers, ":error-message") or kind)
+            kind = header_text(headers, ":error-code") or "error"
+            return exception_error(
+                self.provider, kind, header_text(headers, ":error-message") or kind
+            )
         return None
 
     def _message_text(self, payload: bytes, default: str) -> str:
@@ -150,7 +153,14 @@ class EventStreamFraming:
             return str(data.get("message") or data.get("Message") or default)
         return default
 
-    def _chunk(self, payload: bytes) -> str:
+    def _event(self, event_type: str, payload: bytes) -> tuple[str, str] | None:
+        """The ``(event, data)`` pair of an event frame (InvokeModel: ``chunk`` frames only).
+
+        A ``chunk`` payload is ``{"bytes": base64(<Anthropic event JSON>)}``; subclasses
+        for other APIs override this.
+        """
+        if event_type != "chunk":
+            return None
         data = json.loads(payload)
         event: bytes = base64.b64decode(data["bytes"], validate=True)
-        return event.decode("utf-8")
+        return "", event.decode("utf-8")
