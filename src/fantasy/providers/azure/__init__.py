@@ -29,15 +29,27 @@ from fantasy.providers.openai._provider import DualAPIProvider
 __all__ = ["AzureProvider", "normalize_base_url", "responses_provider"]
 
 _API_PATH = "/openai/v1"
+# Hosts of Azure OpenAI and AI Foundry resources: their OpenAI API lives at /openai/v1.
+_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 
 
 def normalize_base_url(base_url: str) -> str:
     """The ``.../openai/v1`` API root of an Azure resource.
 
-    Accepts a resource URL (``https://x.openai.azure.com``), an already normalised URL
-    (``https://x.openai.azure.com/openai/v1``), a host without scheme or a bare
-    resource name (``x`` → ``https://x.openai.azure.com/openai/v1``). A URL with another
-    path is kept as given.
+    Accepts every URL form Azure hands out, with or without a path:
+
+    * a resource URL: ``https://x.openai.azure.com``,
+      ``https://x.cognitiveservices.azure.com``, ``https://x.services.ai.azure.com``;
+    * an AI Foundry project URL (``https://x.services.ai.azure.com/api/projects/p``),
+      which is served by its resource's ``/openai/v1``;
+    * an endpoint URL copied from the portal (``.../openai/deployments/d/chat/
+      completions?api-version=...``, ``.../openai/v1/chat/completions``): on an Azure
+      host every path leads to ``/openai/v1``;
+    * a host without scheme, or a bare resource name (``x`` →
+      ``https://x.openai.azure.com/openai/v1``).
+
+    On other hosts (a gateway, a custom domain) a path is kept as given; no path gets
+    ``/openai/v1``.
     """
     url = base_url.strip().rstrip("/")
     if not url:
@@ -48,7 +60,8 @@ def normalize_base_url(base_url: str) -> str:
     if not parts.netloc:
         raise InvalidArgumentError(f"invalid Azure base URL {base_url!r}", argument="base_url")
     path = parts.path.rstrip("/")
-    if path in ("", "/openai"):
+    host = (parts.hostname or "").lower()
+    if host.endswith(_AZURE_HOSTS) or path in ("", "/openai"):
         path = _API_PATH
     return f"{parts.scheme}://{parts.netloc}{path}"
 
