@@ -24,7 +24,7 @@ import httpx
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPSettings, required_api_key
-from fantasy.providers.openai._provider import DualAPIProvider
+from fantasy.providers.openai._provider import DualAPIProvider, UseResponsesAPI
 
 __all__ = ["AzureProvider", "normalize_base_url", "responses_provider"]
 
@@ -80,8 +80,10 @@ class AzureProvider(DualAPIProvider):
         timeout: Request timeout in seconds.
         stream_idle_timeout: Seconds without stream data before a stream fails.
         name: Provider name reported by models and errors.
-        use_responses_api: Serve models through the Responses API (``/responses``)
-            instead of Chat Completions.
+        use_responses_api: Which models are served through the Responses API
+            (``/responses``) instead of Chat Completions: all (``True``), none
+            (``False``), those a predicate accepts (e.g. :func:`is_responses_model`) or
+            the ids in a collection.
     """
 
     def __init__(
@@ -96,7 +98,7 @@ class AzureProvider(DualAPIProvider):
         timeout: float | httpx.Timeout | None = None,
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         name: str = "azure",
-        use_responses_api: bool = False,
+        use_responses_api: UseResponsesAPI = False,
     ) -> None:
         url = base_url or os.environ.get("AZURE_OPENAI_ENDPOINT", "")
         if not url:
@@ -106,7 +108,7 @@ class AzureProvider(DualAPIProvider):
             )
         key = required_api_key(api_key, "AZURE_OPENAI_API_KEY", "Azure")
         self._query = f"?{urlencode({'api-version': api_version})}" if api_version else ""
-        self._use_responses_api = use_responses_api
+        self._set_routing(use_responses_api)
         settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         self._connect(
             name, normalize_base_url(url), settings, auth_headers={"api-key": key}, api_key=key
