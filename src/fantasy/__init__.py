@@ -43,6 +43,14 @@ if TYPE_CHECKING:
         ToolCallContent,
         ToolResultContent,
     )
+    from fantasy.embedding import (
+        BaseEmbeddingModel,
+        EmbeddingModel,
+        Embeddings,
+        EmbeddingUsage,
+        cosine_similarity,
+        top_k,
+    )
     from fantasy.errors import (
         AuthenticationError,
         ContextTooLargeError,
@@ -75,7 +83,13 @@ if TYPE_CHECKING:
     from fantasy.model import BaseLanguageModel, Call, LanguageModel, ResponseFormat
     from fantasy.object import ObjectCall, ObjectResponse, ObjectStream
     from fantasy.options import ProviderData
-    from fantasy.provider import Provider, get_provider, language_model, register_provider
+    from fantasy.provider import (
+        Provider,
+        embedding_model,
+        get_provider,
+        language_model,
+        register_provider,
+    )
     from fantasy.response import Response
     from fantasy.retry import RetryPolicy
     from fantasy.stop import (
@@ -118,6 +132,14 @@ _EXPORTS: dict[str, str] = {
     "TextContent": "fantasy.content",
     "ToolCallContent": "fantasy.content",
     "ToolResultContent": "fantasy.content",
+    # embeddings
+    "BaseEmbeddingModel": "fantasy.embedding",
+    "EmbeddingModel": "fantasy.embedding",
+    "EmbeddingUsage": "fantasy.embedding",
+    "Embeddings": "fantasy.embedding",
+    "cosine_similarity": "fantasy.embedding",
+    "embedding_model": "fantasy.provider",
+    "top_k": "fantasy.embedding",
     # errors
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import reduce
 from typing import Any
 
@@ -21,7 +22,20 @@ from fantasy.response import Response
 from fantasy.tools import ToolChoice
 from fantasy.usage import CallWarning, FinishReason, Usage
 
-__all__ = ["AgentResult", "PrepareStepContext", "PrepareStepResult", "StepResult"]
+__all__ = ["AgentResult", "PrepareStepContext", "PrepareStepResult", "StepResult", "StopReason"]
+
+
+class StopReason(StrEnum):
+    """Why an agent run's loop ended (:attr:`AgentResult.stop_reason`)."""
+
+    FINISHED = "finished"
+    """The model answered without asking for client tools (or the typed output arrived)."""
+    STOP_CONDITION = "stop-condition"
+    """A ``stop_when`` condition held after a step with tool calls."""
+    STEP_CAP = "step-cap"
+    """``max_steps`` steps were taken while the model still asked for tools."""
+    STOP_TURN = "stop-turn"
+    """A tool answered with ``ToolResponse(stop_turn=True)``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,10 +122,12 @@ class AgentResult:
         steps: The steps taken (at least one).
         prompt: The messages the run started from: system prompt, the history passed
             in and the new user message.
+        stop_reason: Why the loop ended (:class:`StopReason`).
     """
 
     steps: tuple[StepResult, ...]
     prompt: tuple[Message, ...] = ()
+    stop_reason: StopReason = StopReason.FINISHED
 
     @property
     def response(self) -> Response:
@@ -158,6 +174,7 @@ class AgentResult:
         return {
             "steps": [step.to_dict() for step in self.steps],
             "prompt": [message.to_dict() for message in self.prompt],
+            "stop_reason": self.stop_reason.value,
         }
 
     @classmethod
@@ -166,6 +183,7 @@ class AgentResult:
         return cls(
             steps=tuple(StepResult.from_dict(step) for step in data["steps"]),
             prompt=tuple(Message.from_dict(message) for message in data.get("prompt", ())),
+            stop_reason=StopReason(data.get("stop_reason", StopReason.FINISHED)),
         )
 
 

@@ -12,7 +12,7 @@
                 print(event.delta, end="")
         result = await events.result()
 
-The loop (one implementation for every entry point, see :mod:`fantasy._agent_step`):
+The loop (one implementation for every entry point, see :mod:`fantasy._agent_run`):
 
 * The initial prompt is ``[system message if system_prompt] + messages + [user message:
   the prompt's text, then one part per file]``.
@@ -41,7 +41,7 @@ The loop (one implementation for every entry point, see :mod:`fantasy._agent_ste
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from types import TracebackType
 from typing import Any, Unpack, cast
 
@@ -53,9 +53,10 @@ from fantasy._agent_results import (
     PrepareStepContext,
     PrepareStepResult,
     StepResult,
+    StopReason,
 )
+from fantasy._agent_run import AgentRun, ModelRequest
 from fantasy._agent_settings import DEFAULT_MAX_STEPS, AgentOptions, PrepareStep, Settings
-from fantasy._agent_step import Run, RunState, run_agent
 from fantasy._sync import iter_sync, run_sync
 from fantasy._validation import InvalidToolCallError, RepairToolCall
 from fantasy.agent_tools import (
@@ -79,11 +80,13 @@ __all__ = [
     "AgentOptions",
     "AgentOutput",
     "AgentResult",
+    "AgentRun",
     "AgentStream",
     "AgentStreamSync",
     "AgentTool",
     "ExecutableProviderTool",
     "InvalidToolCallError",
+    "ModelRequest",
     "PrepareStep",
     "PrepareStepContext",
     "PrepareStepResult",
@@ -93,17 +96,18 @@ __all__ = [
     "StepFinish",
     "StepResult",
     "StepStart",
+    "StopReason",
     "ToolContext",
     "ToolResponse",
     "tool",
 ]
 
 
-def _finished(state: RunState) -> AgentResult:
-    if state.result is not None:
-        return state.result
-    if state.error is not None:
-        raise state.error
+def _finished(run: AgentRun) -> AgentResult:
+    if run.result is not None:
+        return run.result
+    if run.error is not None:
+        raise run.error
     raise FantasyError("the agent stream was closed before the run finished")
 
 
@@ -116,12 +120,12 @@ class AgentStream:
     :meth:`aclose`) when you may stop early: closing stops the model stream and tools.
     """
 
-    def __init__(self, run: Run) -> None:
-        self._state = run.state
-        self._events = run_agent(run)
+    def __init__(self, run: AgentRun) -> None:
+        self._run = run
+        self._events = run.events()
 
-    def __aiter__(self) -> AgentStream:
-        return self
+    def __aiter__(self) -> AsyncIterator[AgentEvent]:
+        return self._events  # no extra hop: `async for` steps the loop directly
 
     async def __anext__(self) -> AgentEvent:
         return await self._events.__anext__()
@@ -133,9 +137,9 @@ class AgentStream:
             Exception: The error that ended the run.
             FantasyError: When the stream was closed before the run finished.
         """
-        async for _ in self:
+        async for _ in self._events:
             pass
-        return _finished(self._state)
+        return _finished(self._run)
 
     async def aclose(self) -> None:
         """Stop the run: the model stream is closed and running tools are cancelled."""
@@ -156,8 +160,8 @@ class AgentStream:
 class AgentStreamSync:
     """The blocking form of :class:`AgentStream`: iterate events, then ``result()``."""
 
-    def __init__(self, stream: AgentStream, state: RunState) -> None:
-        self._state = state
+    def __init__(self, stream: AgentStream) -> None:
+        self._run = stream._run
         # iter_sync is a generator function: its iterator can be closed.
         self._iterator = cast(Generator[AgentEvent, None, None], iter_sync(stream))
 
@@ -171,7 +175,7 @@ class AgentStreamSync:
         """The run's result, consuming the remaining events first."""
         for _ in self._iterator:
             pass
-        return _finished(self._state)
+        return _finished(self._run)
 
     def close(self) -> None:
         """Stop the run early."""
@@ -230,6 +234,9 @@ class Agent:
             ``on_retry``, ``on_error``, ``on_part``). Each may be overridden per call.
     """
 
+    run_type: type[AgentRun] = AgentRun
+    """The run class; a subclass may wrap its seams (``request``, ``execute_tool``)."""
+
     def __init__(
         self,
         model: LanguageModel,
@@ -255,7 +262,7 @@ class Agent:
         files: Sequence[FilePart],
         options: dict[str, Any],
     ) -> AgentStream:
-        run = Run(
+        run = self.run_type(
             model=self.model,
             tools=self.tools,
             prompt=tuple(initial_prompt(self.system_prompt, messages, prompt, files)),
@@ -390,4 +397,4 @@ class Agent:
     ) -> AgentStreamSync:
         """Blocking :meth:`stream`: iterate events, then call ``result()``."""
         events = self.stream(prompt, messages=messages, files=files, **options)
-        return AgentStreamSync(events, events._state)
+        return AgentStreamSync(events)

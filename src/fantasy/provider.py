@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel
 
+if TYPE_CHECKING:
+    from fantasy.embedding import EmbeddingModel
+
 __all__ = [
     "PROVIDERS",
+    "EmbeddingProvider",
     "Provider",
+    "embedding_model",
     "get_provider",
     "language_model",
     "provider_from_env",
@@ -39,6 +44,20 @@ class Provider(Protocol):
         ...
 
 
+@runtime_checkable
+class EmbeddingProvider(Protocol):
+    """A provider that also builds embedding models."""
+
+    @property
+    def name(self) -> str:
+        """Provider name, e.g. ``"openai"``."""
+        ...
+
+    def embedding_model(self, model_id: str) -> EmbeddingModel:
+        """The embedding model ``model_id`` of this provider."""
+        ...
+
+
 PROVIDERS: dict[str, str] = {
     "openai": "fantasy.providers.openai:OpenAIProvider",
     "openai-responses": "fantasy.providers.openai:responses_provider",
@@ -53,6 +72,8 @@ PROVIDERS: dict[str, str] = {
     "google-vertex": "fantasy.providers.google:GoogleVertexProvider",
     "openrouter": "fantasy.providers.openrouter:OpenRouterProvider",
     "vercel": "fantasy.providers.vercel:VercelProvider",
+    "mistral": "fantasy.providers.mistral:MistralProvider",
+    "voyage": "fantasy.providers.voyage:VoyageProvider",
     "test": "fantasy.testing.models:TestProvider",
 }
 """Provider name → ``"module:factory"``. Extend with :func:`register_provider`."""
@@ -94,6 +115,25 @@ def language_model(spec: str, **settings: Any) -> LanguageModel:
     if not sep or not model_id:
         raise InvalidArgumentError(f"expected 'provider:model', got {spec!r}")
     return get_provider(name, **settings).language_model(model_id)
+
+
+def embedding_model(spec: str, **settings: Any) -> EmbeddingModel:
+    """Resolve ``"provider:model"`` into an embedding model.
+
+    For example ``embedding_model("openai:text-embedding-3-small")`` or
+    ``embedding_model("google:gemini-embedding-001")``.
+
+    Raises:
+        InvalidArgumentError: The spec is malformed, the provider unknown, or the
+            provider has no embedding models.
+    """
+    name, sep, model_id = spec.partition(":")
+    if not sep or not model_id:
+        raise InvalidArgumentError(f"expected 'provider:model', got {spec!r}")
+    provider = get_provider(name, **settings)
+    if not isinstance(provider, EmbeddingProvider):
+        raise InvalidArgumentError(f"provider {name!r} has no embedding models")
+    return provider.embedding_model(model_id)
 
 
 def provider_from_env(environ: dict[str, str] | None = None) -> tuple[str, str] | None:

@@ -123,11 +123,15 @@ class Retry:
         attempt: The number of the retry about to start (1 = first retry).
         error: Why the previous attempt failed.
         delay: Seconds waited before the retry.
+        discarded: How many parts of the failed attempt had already been delivered (in
+            an agent stream: every part since the step's ``StepStart`` or the previous
+            ``Retry``). They are void: the step is rebuilt from the new attempt alone.
     """
 
     attempt: int
     error: BaseException
     delay: float
+    discarded: int = 0
     type: Literal["retry"] = "retry"
 
 

@@ -45,6 +45,7 @@ from fantasy.messages import (
 )
 from fantasy.model import BaseLanguageModel, Call
 from fantasy.response import Response, ResponseInfo
+from fantasy.testing._embedding import TestEmbeddingModel
 from fantasy.testing._examples import example_value
 from fantasy.tools import FunctionTool, SpecificToolChoice
 from fantasy.usage import FinishReason, Usage
@@ -509,6 +510,10 @@ class TestProvider:
     def language_model(self, model_id: str) -> TestModel:
         """A :class:`TestModel` reporting ``model_id``."""
         return TestModel(model_id=model_id)
+
+    def embedding_model(self, model_id: str) -> TestEmbeddingModel:
+        """A :class:`~fantasy.testing.TestEmbeddingModel` reporting ``model_id``."""
+        return TestEmbeddingModel(model_id)
 
     def __repr__(self) -> str:
         return "TestProvider()"

@@ -23,6 +23,8 @@ from fantasy.providers._base import HTTPSettings, bearer, env
 from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic.convert import Dialect
 from fantasy.providers.anthropic.endpoint import AnthropicEndpoint, StreamEvent
+from fantasy.providers.bedrock.embed import BedrockEmbeddingModel, EmbeddingFamily
+from fantasy.retry import RetryPolicy
 
 __all__ = ["BEDROCK_ANTHROPIC_VERSION", "BedrockEndpoint", "BedrockProvider"]
 
@@ -129,4 +131,28 @@ class BedrockProvider(ClaudeProvider):
             overrides=bearer(key),
             api_key=key,
             auth=auth,
+        )
+
+    def embedding_model(
+        self,
+        model_id: str,
+        *,
+        family: EmbeddingFamily | None = None,
+        max_inputs_per_call: int | None = None,
+        max_parallel_calls: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> BedrockEmbeddingModel:
+        """The Titan or Cohere embedding model ``model_id`` (InvokeModel).
+
+        ``family`` names the body format when the id does not (a provisioned-model ARN).
+        """
+        return BedrockEmbeddingModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            base_url=self._base_url,
+            family=family,
+            max_inputs_per_call=max_inputs_per_call,
+            max_parallel_calls=max_parallel_calls,
+            retry=retry,
         )
