@@ -12,12 +12,17 @@ module and no optional dependency is imported until it is needed.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from fantasy._version import __version__
 
+# The library convention: fantasy logs to the "fantasy" logger (requests at DEBUG, retries
+# at WARNING) and an application that configures no logging sees none of it on stderr.
+logging.getLogger("fantasy").addHandler(logging.NullHandler())
+
 if TYPE_CHECKING:
-    from fantasy import stream
+    from fantasy import events, stream
     from fantasy.agent import (
         Agent,
         AgentOutput,
@@ -61,7 +66,6 @@ if TYPE_CHECKING:
         NoObjectGeneratedError,
         ProviderError,
         RateLimitError,
-        RetryError,
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
@@ -104,6 +108,7 @@ if TYPE_CHECKING:
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
+    "events": "fantasy.events:",
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
@@ -150,7 +155,6 @@ _EXPORTS: dict[str, str] = {
     "NoObjectGeneratedError": "fantasy.errors",
     "ProviderError": "fantasy.errors",
     "RateLimitError": "fantasy.errors",
-    "RetryError": "fantasy.errors",
     "StreamIdleTimeoutError": "fantasy.errors",
     "ToolExecutionError": "fantasy.errors",
     # messages
@@ -200,11 +204,15 @@ __all__ = [
     "AgentStream",
     "AgentTool",
     "AuthenticationError",
+    "BaseEmbeddingModel",
     "BaseLanguageModel",
     "Call",
     "CallWarning",
     "Content",
     "ContextTooLargeError",
+    "EmbeddingModel",
+    "EmbeddingUsage",
+    "Embeddings",
     "ErrorOutput",
     "ExecutableProviderTool",
     "FantasyError",
@@ -233,7 +241,6 @@ __all__ = [
     "ReasoningPart",
     "Response",
     "ResponseFormat",
-    "RetryError",
     "RetryPolicy",
     "SourceContent",
     "SpecificToolChoice",
@@ -254,6 +261,9 @@ __all__ = [
     "Usage",
     "__version__",
     "assistant_message",
+    "cosine_similarity",
+    "embedding_model",
+    "events",
     "finish_reason_is",
     "get_provider",
     "has_content",
@@ -266,6 +276,7 @@ __all__ = [
     "token_budget_exceeded",
     "tool",
     "tool_message",
+    "top_k",
     "user_message",
 ]
 

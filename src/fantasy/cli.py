@@ -145,8 +145,7 @@ class Printer:
             self.note(f"{self._result_mark} {_one_line(_result_text(event.result))}")
         elif isinstance(event, stream.Warnings):
             for warning in event.warnings:
-                text = warning.message or warning.details or warning.type
-                self.note(f"warning: {warning.setting} {text}".replace("  ", " "))
+                self.note(f"warning: {warning.message}")  # never empty
         elif isinstance(event, Retry):
             self.note(f"retry {event.attempt} in {event.delay:.1f}s: {_one_line(str(event.error))}")
 

@@ -13,8 +13,12 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     │   └── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
-    ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
-    └── RetryError               every attempt failed: errors (list); __cause__ = the last one
+    └── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
+
+When retries give up (:mod:`fantasy.retry`), the last attempt's error itself is raised,
+whatever the number of attempts, with ``attempts`` holding every attempt's error in order
+(see :func:`attempts_of`): ``except RateLimitError`` matches a persistent rate limit
+with ``max_retries=0`` and with ``max_retries=5`` alike.
 
 Retryability is decided here (``is_retryable``) and applied by :mod:`fantasy.retry`.
 """
@@ -32,15 +36,16 @@ __all__ = [
     "AuthenticationError",
     "ContextTooLargeError",
     "FantasyError",
+    "FantasyWarning",
     "IncompleteStreamError",
     "InvalidArgumentError",
     "InvalidResponseError",
     "NoObjectGeneratedError",
     "ProviderError",
     "RateLimitError",
-    "RetryError",
     "StreamIdleTimeoutError",
     "ToolExecutionError",
+    "attempts_of",
     "is_retryable",
     "redact",
     "register_secret",
@@ -108,7 +113,22 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 class FantasyError(Exception):
-    """Base class of every error raised by fantasy."""
+    """Base class of every error raised by fantasy.
+
+    Attributes:
+        attempts: When a retry driver gave up on this error: every attempt's error in
+            order, this one last (empty otherwise; :func:`attempts_of` reads it off any
+            exception).
+    """
+
+    attempts: tuple[BaseException, ...] = ()
+
+
+class FantasyWarning(UserWarning):
+    """Base class of the warnings fantasy issues (``warnings.warn``): a likely mistake.
+
+    Filter them as usual, e.g. ``warnings.simplefilter("error", FantasyWarning)``.
+    """
 
 
 class ProviderError(FantasyError):
@@ -292,14 +312,14 @@ class NoObjectGeneratedError(FantasyError):
         self.finish_reason = finish_reason
 
 
-class RetryError(FantasyError):
-    """Every attempt failed; ``errors`` holds each attempt's error in order."""
+def attempts_of(error: BaseException) -> tuple[BaseException, ...]:
+    """Every attempt's error of an operation that failed with ``error``, in order.
 
-    def __init__(self, errors: list[BaseException]) -> None:
-        last = errors[-1] if errors else None
-        super().__init__(f"failed after {len(errors)} attempts: {last}")
-        self.errors = errors
-        self.__cause__ = last
+    ``error`` is the last item. It is ``(error,)`` for an error no retry driver gave up
+    on (a non-retryable error on the first attempt, or one raised outside a retry).
+    """
+    attempts: tuple[BaseException, ...] = getattr(error, "attempts", ())
+    return attempts or (error,)
 
 
 def is_retryable(error: BaseException) -> bool:
