@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
+
+from typing_extensions import TypeVar
 
 from fantasy._agent_results import AgentResult
 from fantasy._agent_settings import Settings
@@ -21,7 +23,7 @@ from fantasy.usage import Usage
 
 __all__ = ["DEFAULT_OUTPUT_INSTRUCTION", "AgentOutput", "final_output"]
 
-T = TypeVar("T")
+T = TypeVar("T", default=Any)  # a bare `AgentOutput` annotation means AgentOutput[Any]
 
 DEFAULT_OUTPUT_INSTRUCTION = "Now give your final answer in the requested structured form."
 """The user turn that asks for the object after the tool loop (providers such as

@@ -209,6 +209,7 @@ class AgentTool(Generic[P, R]):
 def _caller_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside fantasy."""
     frame = inspect.currentframe()
+    frame = frame.f_back if frame is not None else None  # the function calling warn()
     level = 1
     while frame is not None and frame.f_globals.get("__name__", "").startswith("fantasy"):
         frame = frame.f_back

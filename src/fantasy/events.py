@@ -10,9 +10,9 @@
                 case events.TextDelta(delta=text):
                     print(text, end="")
                 case events.Retry():
-                    print("\\n[retrying]")  # the parts since StepStart are void
+                    print(" [retrying]")  # the parts since StepStart are void
                 case events.StepFinish(step=step):
-                    print(f"\\n[step {event.step_number}: {step.finish_reason}]")
+                    print(f" [step {event.step_number}: {step.finish_reason}]")
 
 :data:`AgentEvent` is the union of them all: the model's stream parts (the classes of
 :mod:`fantasy.stream`), :class:`StepStart`, :class:`StepFinish` and :class:`Retry`.

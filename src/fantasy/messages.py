@@ -158,9 +158,7 @@ class FilePart:
         )
 
     @classmethod
-    def from_url(
-        cls, url: str, *, media_type: str | None = None, filename: str = ""
-    ) -> FilePart:
+    def from_url(cls, url: str, *, media_type: str | None = None, filename: str = "") -> FilePart:
         """A part the provider fetches from ``url`` (``https://...``, ``gs://...``).
 
         A base64 ``data:`` URL gives a part holding its bytes instead.

@@ -97,7 +97,7 @@ async def run_agent(model: LanguageModel) -> AgentResult:
         async for event in events:
             show(event)
         streamed = await events.result()
-    print(describe(streamed.usage, streamed.warnings))
+    print(describe(streamed.total_usage, streamed.response.warnings))
     return streamed
 
 
