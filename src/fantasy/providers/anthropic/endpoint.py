@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
 
 from fantasy._http import HTTPClient
-from fantasy.errors import ProviderError
+from fantasy.errors import InvalidArgumentError, ProviderError
 from fantasy.providers._base import vertex_url
 from fantasy.providers.anthropic.convert import Dialect
 
@@ -21,6 +21,7 @@ __all__ = [
     "AnthropicEndpoint",
     "StreamEvent",
     "VertexEndpoint",
+    "api_root",
 ]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com/v1"
@@ -28,6 +29,21 @@ VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 
 StreamEvent = str | ProviderError
 """One stream event's JSON text, or an error the transport reported in-band."""
+
+
+def api_root(base_url: str) -> str:
+    """The Messages API root of ``base_url``: the host as Anthropic's SDK reads it.
+
+    ``https://api.anthropic.com`` and ``https://api.anthropic.com/v1`` both give
+    ``https://api.anthropic.com/v1`` (requests go to ``<root>/messages``).
+
+    Raises:
+        InvalidArgumentError: ``base_url`` is blank.
+    """
+    url = base_url.strip().rstrip("/")
+    if not url:
+        raise InvalidArgumentError("base_url is empty", argument="base_url")
+    return url if url.endswith("/v1") else f"{url}/v1"
 
 
 class AnthropicEndpoint:
