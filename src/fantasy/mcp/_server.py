@@ -25,8 +25,8 @@ from fantasy.mcp._connection import Connection
 from fantasy.mcp._errors import MCPConnectionError, MCPResponseError
 from fantasy.mcp._results import tool_response
 from fantasy.mcp._sampling import sampling_callback
-from fantasy.mcp._schema import tool_schema
 from fantasy.model import LanguageModel
+from fantasy.schema import normalize_tool_schema
 from fantasy.toolset import Toolset
 
 __all__ = ["MCPProgress", "MCPServer", "MCPServerSSE", "MCPServerStdio", "MCPServerStreamableHTTP"]
@@ -194,7 +194,7 @@ class MCPServer(Toolset):
             return AgentTool(
                 name,
                 tool.description or tool.title or "",
-                tool_schema(tool.input_schema),
+                normalize_tool_schema(tool.input_schema),
                 run,
                 parallel=self.parallel,
             )
