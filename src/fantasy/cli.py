@@ -362,6 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(handler=_command_chat)
     models = commands.add_parser("models", help="list providers and their API key variables")
     models.set_defaults(handler=_command_models)
+    from fantasy._cli_web import add_web_command
+
+    add_web_command(commands, DEFAULT_SYSTEM)
     return parser
 
 
