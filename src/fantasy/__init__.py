@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from fantasy import stream
     from fantasy.agent import (
         Agent,
-        AgentOutput,
         AgentResult,
         AgentStream,
         PrepareStepContext,
@@ -43,9 +42,18 @@ if TYPE_CHECKING:
         ToolCallContent,
         ToolResultContent,
     )
+    from fantasy.embedding import (
+        BaseEmbeddingModel,
+        EmbeddingModel,
+        Embeddings,
+        EmbeddingUsage,
+        cosine_similarity,
+        top_k,
+    )
     from fantasy.errors import (
         AuthenticationError,
         ContextTooLargeError,
+        FallbackError,
         FantasyError,
         IncompleteStreamError,
         InvalidArgumentError,
@@ -57,6 +65,7 @@ if TYPE_CHECKING:
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
+    from fantasy.fallback import FallbackModel
     from fantasy.messages import (
         ErrorOutput,
         FilePart,
@@ -75,7 +84,13 @@ if TYPE_CHECKING:
     from fantasy.model import BaseLanguageModel, Call, LanguageModel, ResponseFormat
     from fantasy.object import ObjectCall, ObjectResponse, ObjectStream
     from fantasy.options import ProviderData
-    from fantasy.provider import Provider, get_provider, language_model, register_provider
+    from fantasy.provider import (
+        Provider,
+        embedding_model,
+        get_provider,
+        language_model,
+        register_provider,
+    )
     from fantasy.response import Response
     from fantasy.retry import RetryPolicy
     from fantasy.stop import (
@@ -87,13 +102,13 @@ if TYPE_CHECKING:
     )
     from fantasy.stream import StreamPart
     from fantasy.tools import FunctionTool, ProviderDefinedTool, SpecificToolChoice, ToolChoice
+    from fantasy.toolset import Toolset
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
-    "AgentOutput": "fantasy.agent",
     "AgentResult": "fantasy.agent",
     "AgentStream": "fantasy.agent",
     "PrepareStepContext": "fantasy.agent",
@@ -104,6 +119,7 @@ _EXPORTS: dict[str, str] = {
     "ToolContext": "fantasy.agent_tools",
     "ToolResponse": "fantasy.agent_tools",
     "tool": "fantasy.agent_tools",
+    "Toolset": "fantasy.toolset",
     "RetryPolicy": "fantasy.retry",
     "finish_reason_is": "fantasy.stop",
     "has_content": "fantasy.stop",
@@ -118,9 +134,18 @@ _EXPORTS: dict[str, str] = {
     "TextContent": "fantasy.content",
     "ToolCallContent": "fantasy.content",
     "ToolResultContent": "fantasy.content",
+    # embeddings
+    "BaseEmbeddingModel": "fantasy.embedding",
+    "EmbeddingModel": "fantasy.embedding",
+    "EmbeddingUsage": "fantasy.embedding",
+    "Embeddings": "fantasy.embedding",
+    "cosine_similarity": "fantasy.embedding",
+    "embedding_model": "fantasy.provider",
+    "top_k": "fantasy.embedding",
     # errors
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",
+    "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
@@ -146,6 +171,7 @@ _EXPORTS: dict[str, str] = {
     "tool_message": "fantasy.messages",
     "user_message": "fantasy.messages",
     # model, objects, providers
+    "FallbackModel": "fantasy.fallback",
     "BaseLanguageModel": "fantasy.model",
     "Call": "fantasy.model",
     "LanguageModel": "fantasy.model",

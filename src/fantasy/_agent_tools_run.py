@@ -1,4 +1,4 @@
-"""Running a step's validated tool calls (the agent's only tool executor).
+"""Running a step's validated tool calls (batches, concurrency, errors).
 
 Calls run in the model's order. Consecutive calls of parallel-safe tools
 (``parallel=True``) form a batch that runs concurrently, at most ``max_parallel``
@@ -13,16 +13,16 @@ batch are cancelled). Cancelling the run cancels running tools.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 from fantasy._validation import ValidatedCall
-from fantasy.agent_tools import ToolContext, ToolResponse, run_tool
+from fantasy.agent_tools import ToolContext, ToolResponse
 from fantasy.content import ToolResultContent
 from fantasy.errors import ToolExecutionError
-from fantasy.messages import Message
 
-__all__ = ["ToolOutcome", "run_tool_calls"]
+__all__ = ["Execute", "ToolOutcome", "batches", "run_batch", "run_call"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,21 +37,20 @@ def _error_text(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-async def _run_one(
-    checked: ValidatedCall, step_number: int, messages: tuple[Message, ...]
+Execute: TypeAlias = Callable[[ValidatedCall, ToolContext[Any]], Awaitable[ToolResponse]]
+"""The run's tool seam: run one valid call's tool with its context."""
+
+
+async def run_call(
+    checked: ValidatedCall, context: Callable[[ValidatedCall], ToolContext[Any]], execute: Execute
 ) -> ToolOutcome:
+    """The outcome of one checked call: its validation error, or what its tool returned."""
     call = checked.call
     if checked.tool is None or checked.arguments is None:
         error = call.validation_error or "invalid tool call"
         return ToolOutcome(_result(checked, ToolResponse(error=error)))
-    context = ToolContext(
-        tool_call_id=call.tool_call_id,
-        tool_name=call.tool_name,
-        step_number=step_number,
-        messages=messages,
-    )
     try:
-        response = await run_tool(checked.tool.run, checked.arguments, context)
+        response = await execute(checked, context(checked))
     except ToolExecutionError as error:
         error.tool_name = error.tool_name or call.tool_name
         error.tool_call_id = error.tool_call_id or call.tool_call_id
@@ -74,47 +73,34 @@ def _parallel(checked: ValidatedCall) -> bool:
     return checked.tool is not None and checked.tool.parallel
 
 
-def _batches(calls: Sequence[ValidatedCall]) -> list[list[ValidatedCall]]:
-    batches: list[list[ValidatedCall]] = []
+def batches(calls: Sequence[ValidatedCall]) -> list[list[ValidatedCall]]:
+    """The calls grouped into batches: consecutive parallel-safe calls share one."""
+    out: list[list[ValidatedCall]] = []
     for checked in calls:
-        if batches and _parallel(checked) and _parallel(batches[-1][0]):
-            batches[-1].append(checked)
+        if out and _parallel(checked) and _parallel(out[-1][0]):
+            out[-1].append(checked)
         else:
-            batches.append([checked])
-    return batches
+            out.append([checked])
+    return out
 
 
-async def _run_batch(
+async def run_batch(
     batch: list[ValidatedCall],
-    step_number: int,
-    messages: tuple[Message, ...],
+    run_one: Callable[[ValidatedCall], Awaitable[ToolOutcome]],
     limit: asyncio.Semaphore,
 ) -> list[ToolOutcome]:
+    """Run one batch (concurrently when it has several calls); outcomes in call order."""
     if len(batch) == 1:
-        return [await _run_one(batch[0], step_number, messages)]
+        return [await run_one(batch[0])]
 
     async def bounded(checked: ValidatedCall) -> ToolOutcome:
         async with limit:
-            return await _run_one(checked, step_number, messages)
+            return await run_one(checked)
 
     try:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(bounded(checked)) for checked in batch]
     except BaseExceptionGroup as failures:
-        # Only ToolExecutionError (or an internal bug) escapes _run_one: raise it as is.
+        # Only errors meant for the caller (or an internal bug) escape run_one: raise as is.
         raise failures.exceptions[0]  # noqa: B904 - keep the tool's own cause
     return [task.result() for task in tasks]
-
-
-async def run_tool_calls(
-    calls: Sequence[ValidatedCall],
-    *,
-    step_number: int,
-    messages: tuple[Message, ...],
-    max_parallel: int,
-) -> AsyncGenerator[ToolOutcome, None]:
-    """Run the client tool calls of a step; yield their outcomes in call order."""
-    limit = asyncio.Semaphore(max_parallel)
-    for batch in _batches(calls):
-        for outcome in await _run_batch(batch, step_number, messages, limit):
-            yield outcome

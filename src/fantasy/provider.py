@@ -12,14 +12,19 @@ import importlib
 import inspect
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import LanguageModel
 
+if TYPE_CHECKING:
+    from fantasy.embedding import EmbeddingModel
+
 __all__ = [
     "PROVIDERS",
+    "EmbeddingProvider",
     "Provider",
+    "embedding_model",
     "get_provider",
     "language_model",
     "provider_from_env",
@@ -41,6 +46,20 @@ class Provider(Protocol):
         ...
 
 
+@runtime_checkable
+class EmbeddingProvider(Protocol):
+    """A provider that also builds embedding models."""
+
+    @property
+    def name(self) -> str:
+        """Provider name, e.g. ``"openai"``."""
+        ...
+
+    def embedding_model(self, model_id: str) -> EmbeddingModel:
+        """The embedding model ``model_id`` of this provider."""
+        ...
+
+
 PROVIDERS: dict[str, str] = {
     "openai": "fantasy.providers.openai:OpenAIProvider",
     "openai-responses": "fantasy.providers.openai:responses_provider",
@@ -55,6 +74,8 @@ PROVIDERS: dict[str, str] = {
     "google-vertex": "fantasy.providers.google:GoogleVertexProvider",
     "openrouter": "fantasy.providers.openrouter:OpenRouterProvider",
     "vercel": "fantasy.providers.vercel:VercelProvider",
+    "mistral": "fantasy.providers.mistral:MistralProvider",
+    "voyage": "fantasy.providers.voyage:VoyageProvider",
     "test": "fantasy.testing.models:TestProvider",
 }
 """Provider name → ``"module:factory"``. Extend with :func:`register_provider`."""
@@ -139,12 +160,35 @@ def language_model(spec: str, **settings: Any) -> LanguageModel:
         InvalidArgumentError: ``spec`` is not ``"provider:model"``, names an unknown
             provider, or ``settings`` do not fit the provider.
     """
+    name, model_id = _split_spec(spec)
+    return get_provider(name, **settings).language_model(model_id)
+
+
+def _split_spec(spec: str) -> tuple[str, str]:
+    """``"provider:model"`` → ``(provider, model)``; :class:`InvalidArgumentError` otherwise."""
     if not isinstance(spec, str):
         raise InvalidArgumentError(f"expected a 'provider:model' string, got {spec!r}")
     name, sep, model_id = spec.partition(":")
     if not sep or not model_id.strip():
         raise InvalidArgumentError(f"expected 'provider:model', got {spec!r}")
-    return get_provider(name, **settings).language_model(model_id)
+    return name, model_id
+
+
+def embedding_model(spec: str, **settings: Any) -> EmbeddingModel:
+    """Resolve ``"provider:model"`` into an embedding model.
+
+    For example ``embedding_model("openai:text-embedding-3-small")`` or
+    ``embedding_model("google:gemini-embedding-001")``.
+
+    Raises:
+        InvalidArgumentError: The spec is malformed, the provider unknown, or the
+            provider has no embedding models.
+    """
+    name, model_id = _split_spec(spec)
+    provider = get_provider(name, **settings)
+    if not isinstance(provider, EmbeddingProvider):
+        raise InvalidArgumentError(f"provider {name!r} has no embedding models")
+    return provider.embedding_model(model_id)
 
 
 def provider_from_env(environ: dict[str, str] | None = None) -> tuple[str, str] | None:

@@ -159,7 +159,7 @@ def test_printer_quiet_and_ascii_fallback() -> None:
 
 def test_printer_holds_each_step_until_it_cannot_be_retried() -> None:
     from fantasy.agent import StepFinish
-    from fantasy.retry import Retry
+    from fantasy.stream import Retry
 
     printer, out, err = make_printer(hold=True)
     finished = StepFinish.__new__(StepFinish)  # only its type matters to the printer
@@ -177,7 +177,7 @@ def test_printer_holds_each_step_until_it_cannot_be_retried() -> None:
 
 
 def test_printer_on_a_terminal_breaks_the_line_at_a_retry() -> None:
-    from fantasy.retry import Retry
+    from fantasy.stream import Retry
 
     printer, out, err = make_printer(hold=False)
     printer.show(stream.TextDelta("0", "Broken half"))

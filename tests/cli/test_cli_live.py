@@ -112,6 +112,8 @@ def test_json_events(fantasy_main: InProcess, fake: FakeServer) -> None:
     assert events[-1]["text"] == SECOND
     assert events[-1]["usage"]["total_tokens"] > 0
     assert events[-1]["model"] == "openai-compat:qwen3"
+    assert events[-1]["stop_reason"] == "finished"
+    assert retry["discarded"] == types.index("retry") - 1  # every part since step-start
     assert "retry" not in completed.stderr  # reported once: in the JSON stream
 
 

@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(handler="chat")
     models = commands.add_parser("models", help="list providers and their API key variables")
     models.set_defaults(handler="models")
+    from fantasy._cli_web import add_web_command
+    from fantasy.cli._agent import DEFAULT_SYSTEM
+
+    add_web_command(commands, DEFAULT_SYSTEM)
     return parser
 
 
@@ -158,6 +162,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fantasy.cli._agent import DEFAULT_SYSTEM
 
         args.system = DEFAULT_SYSTEM
+    if callable(args.handler):  # a command registered by another module (``web``)
+        code: int = args.handler(args)
+        return code
     handlers = {
         "run": _commands.command_run,
         "chat": _commands.command_chat,

@@ -51,15 +51,11 @@ def build_agent(model: LanguageModel, args: argparse.Namespace) -> Agent:
     return Agent(model, system_prompt=args.system, tools=tools, max_steps=max_steps_of(args))
 
 
-def stopped_at_step_cap(result: AgentResult, max_steps: int) -> bool:
-    """Whether the run ended because it reached ``max_steps`` with tool calls pending."""
-    reason = getattr(result, "stop_reason", None)
-    if reason is not None:
-        return str(getattr(reason, "value", reason)) in ("max-steps", "max_steps", "step-cap")
-    from fantasy.usage import FinishReason
+def stopped_at_step_cap(result: AgentResult) -> bool:
+    """Whether the run ended because it reached its step cap with tool calls pending."""
+    from fantasy.agent import StopReason
 
-    last = result.steps[-1]
-    return len(result.steps) >= max_steps and last.finish_reason is FinishReason.TOOL_CALLS
+    return result.stop_reason is StopReason.STEP_CAP
 
 
 # --- --tools module:attribute -------------------------------------------------------------

@@ -63,8 +63,8 @@ def _prepare(args: argparse.Namespace, printer: Printer) -> tuple[LanguageModel,
 
 
 def _after_run(result: AgentResult, args: argparse.Namespace, printer: Printer) -> None:
-    cap = max_steps_of(args)
-    if stopped_at_step_cap(result, cap):
+    if stopped_at_step_cap(result):
+        cap = max_steps_of(args)
         printer.note(
             f"stopped at the step cap ({cap} steps) with tool calls still pending; "
             "raise it with --max-steps N",

@@ -92,7 +92,7 @@ class JsonPrinter(Printer):
 
     def show(self, event: object) -> None:
         """Write ``event`` as one JSON line."""
-        from fantasy.retry import Retry
+        from fantasy.stream import Retry
 
         if isinstance(event, Retry):
             self.retries += 1
@@ -115,6 +115,7 @@ class JsonPrinter(Printer):
             "text": result.text,
             "model": f"{model.provider}:{model.model_id}",
             "steps": len(result.steps),
+            "stop_reason": plain(result.stop_reason),
             "usage": result.total_usage.to_dict(),
         }
         if session is not None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from fantasy.agent import AgentResult
     from fantasy.model import LanguageModel
-    from fantasy.retry import Retry
+    from fantasy.stream import Retry
     from fantasy.usage import Usage
 
 __all__ = ["Printer", "Spinner", "isatty", "one_line"]
@@ -164,7 +164,7 @@ class Printer:
     def _dispatch(self) -> dict[type, Callable[[Any], None]]:
         from fantasy import stream
         from fantasy._agent_events import StepFinish, StepStart
-        from fantasy.retry import Retry
+        from fantasy.stream import Retry
 
         return {
             stream.TextDelta: lambda event: self._text(event.delta),
@@ -238,6 +238,8 @@ class Printer:
         self.retries += 1
         reason = one_line(str(event.error) or type(event.error).__name__)
         head = f"{self._retry_mark} retry {event.attempt} in {event.delay:.1f}s: {reason}"
+        if event.model:  # a fallback model takes over
+            head += f" (now {event.model})"
         if self.hold:
             # Nothing of the failed attempt was written: drop what was held.
             self._pending.clear()

@@ -1,5 +1,6 @@
 """Testing helpers: cassette transport, test models, pytest plugin."""
 
+from fantasy.testing._embedding import TestEmbeddingModel
 from fantasy.testing.cassette import (
     DEFAULT_MATCH_ON,
     DEFAULT_REQUEST_HEADERS,
@@ -57,6 +58,7 @@ __all__ = [
     "ScriptExhaustedError",
     "ScriptItem",
     "ScriptedModel",
+    "TestEmbeddingModel",
     "TestModel",
     "TestProvider",
     "example_value",

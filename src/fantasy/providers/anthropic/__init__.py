@@ -23,7 +23,7 @@ import httpx
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPSettings, env, required_api_key
-from fantasy.providers.anthropic._provider import ClaudeProvider
+from fantasy.providers.anthropic._provider import ClaudeAPIProvider
 from fantasy.providers.anthropic._tools import WEB_SEARCH_TOOL_ID, web_search_tool
 from fantasy.providers.anthropic._wire import ANTHROPIC_VERSION
 from fantasy.providers.anthropic.cache import cache_last_messages, mark_cache_control
@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 
-class AnthropicProvider(ClaudeProvider):
+class AnthropicProvider(ClaudeAPIProvider):
     """Builds Claude models on the Anthropic API.
 
     Args:
@@ -117,7 +117,7 @@ class AnthropicProvider(ClaudeProvider):
         )
 
 
-class AnthropicVertexProvider(ClaudeProvider):
+class AnthropicVertexProvider(ClaudeAPIProvider):
     """Builds Claude models on Google Vertex AI (``rawPredict`` / ``streamRawPredict``).
 
     Args:

@@ -31,6 +31,7 @@ from fantasy.providers._auth import GoogleBearerAuth
 from fantasy.providers._base import HTTPSettings, ProviderBase, env, required_api_key, vertex_url
 from fantasy.providers.google._errors import parse_error
 from fantasy.providers.google.decode import new_tool_call_id
+from fantasy.providers.google.embed import GoogleEmbeddingModel
 from fantasy.providers.google.model import GoogleLanguageModel
 from fantasy.providers.google.options import (
     GoogleProviderOptions,
@@ -39,6 +40,7 @@ from fantasy.providers.google.options import (
     SafetySetting,
     ThinkingConfig,
 )
+from fantasy.retry import RetryPolicy
 
 if TYPE_CHECKING:
     from fantasy.providers.anthropic import AnthropicVertexProvider
@@ -94,6 +96,19 @@ class _GeminiProvider(ProviderBase):
             tool_call_id_generator=self._ids,
         )
 
+    def _embedder(
+        self, model_id: str, path: str, action: str, options: dict[str, Any]
+    ) -> GoogleEmbeddingModel:
+        return GoogleEmbeddingModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            url=f"{self._base_url}/{self._api_version}/{path}:{action}",
+            model_path=path,
+            vertex=self._vertex,
+            **options,
+        )
+
 
 class GoogleProvider(_GeminiProvider):
     """The Gemini API (``generativelanguage.googleapis.com``), authenticated by API key.
@@ -140,6 +155,23 @@ class GoogleProvider(_GeminiProvider):
     def language_model(self, model_id: str) -> GoogleLanguageModel:
         """The Gemini model ``model_id`` (e.g. ``"gemini-2.5-flash"``)."""
         return self._model(model_id, _model_path(model_id, "models"))
+
+    def embedding_model(
+        self,
+        model_id: str,
+        *,
+        max_inputs_per_call: int | None = None,
+        max_parallel_calls: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> GoogleEmbeddingModel:
+        """The embedding model ``model_id`` (``batchEmbedContents``, 100 values a request)."""
+        options = {
+            "max_inputs_per_call": max_inputs_per_call,
+            "max_parallel_calls": max_parallel_calls,
+            "retry": retry,
+        }
+        path = _model_path(model_id, "models")
+        return self._embedder(model_id, path, "batchEmbedContents", options)
 
 
 class GoogleVertexProvider(_GeminiProvider):
@@ -211,18 +243,39 @@ class GoogleVertexProvider(_GeminiProvider):
         """The Vertex AI location."""
         return self._location
 
+    def _http_clients(self) -> tuple[HTTPClient, ...]:
+        delegate = self._anthropic._http_clients() if self._anthropic is not None else ()
+        return (self._client, *delegate)
+
     def language_model(self, model_id: str) -> LanguageModel:
         """The model ``model_id``: Gemini here, Claude through the Anthropic provider."""
         lowered = model_id.lower()
         if "claude" in lowered or "anthropic" in lowered:
             return self._anthropic_provider().language_model(model_id)
+        return self._model(model_id, self._resource(model_id))
+
+    def embedding_model(
+        self,
+        model_id: str,
+        *,
+        max_inputs_per_call: int | None = None,
+        max_parallel_calls: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> GoogleEmbeddingModel:
+        """The embedding model ``model_id`` through Vertex AI's ``predict``."""
+        options = {
+            "max_inputs_per_call": max_inputs_per_call,
+            "max_parallel_calls": max_parallel_calls,
+            "retry": retry,
+        }
+        return self._embedder(model_id, self._resource(model_id), "predict", options)
+
+    def _resource(self, model_id: str) -> str:
         if model_id.startswith("projects/"):
-            path = model_id
-        else:
-            path = f"projects/{self._project}/locations/{self._location}/" + _model_path(
-                model_id, "publishers/google/models"
-            )
-        return self._model(model_id, path)
+            return model_id
+        return f"projects/{self._project}/locations/{self._location}/" + _model_path(
+            model_id, "publishers/google/models"
+        )
 
     def _anthropic_provider(self) -> AnthropicVertexProvider:
         if self._anthropic is None:

@@ -10,7 +10,9 @@ from fantasy.model import ObjectMode
 from fantasy.providers._base import HTTPSettings, ProviderBase
 from fantasy.providers.openai._errors import parse_error
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
+from fantasy.providers.openai.embed import OpenAIEmbeddingModel
 from fantasy.providers.openai.responses import ResponsesModel
+from fantasy.retry import RetryPolicy
 
 __all__ = ["DualAPIProvider", "OpenAIStyleProvider"]
 
@@ -46,6 +48,31 @@ class OpenAIStyleProvider(ProviderBase):
             url=f"{self._base_url}/chat/completions{self._query}",
             hooks=hooks,
             object_mode=object_mode,
+        )
+
+    def embedding_model(
+        self,
+        model_id: str,
+        *,
+        max_inputs_per_call: int | None = None,
+        max_parallel_calls: int | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> OpenAIEmbeddingModel:
+        """The embedding model (or Azure deployment) ``model_id`` at ``<root>/embeddings``.
+
+        Extra body fields go under ``provider_options={"<provider name>": {...}}`` (or
+        ``"openai"``), e.g. ``{"openai": {"user": "u-1"}}``.
+        """
+        namespaces = tuple(dict.fromkeys((self._name, "openai")))
+        return OpenAIEmbeddingModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            url=f"{self._base_url}/embeddings{self._query}",
+            namespaces=namespaces,
+            max_inputs_per_call=max_inputs_per_call,
+            max_parallel_calls=max_parallel_calls,
+            retry=retry,
         )
 
 

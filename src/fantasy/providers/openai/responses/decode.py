@@ -22,9 +22,9 @@ from typing import Any
 from fantasy import stream
 from fantasy.content import Content, SourceContent, ToolCallContent
 from fantasy.errors import IncompleteStreamError
+from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import new_tool_call_id
-from fantasy.providers.openai._decode import EventDecoder
 from fantasy.providers.openai._errors import error_from_payload
 from fantasy.providers.openai.responses._items import (
     SUMMARY_SEPARATOR,
