@@ -172,17 +172,19 @@ async def consume(model: object) -> int:
 
 
 async def floor(transport: httpx.MockTransport) -> int:
-    from fantasy._sse import iter_sse
+    from fantasy._sse import SSEFraming
 
     count = 0
+    framing = SSEFraming()
     async with (
         httpx.AsyncClient(transport=transport) as client,
         client.stream("POST", "https://bench.invalid/") as response,
     ):
-        async for _event, data in iter_sse(response):
-            if data != "[DONE]":
-                json.loads(data)
-            count += 1
+        async for chunk in response.aiter_bytes():
+            for _event, data in framing.feed(chunk):
+                if data != "[DONE]":
+                    json.loads(data)
+                count += 1
     return count
 
 

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from fantasy import events, stream
     from fantasy.agent import (
         Agent,
-        AgentOutput,
         AgentResult,
         AgentStream,
         PrepareStepContext,
@@ -59,7 +58,9 @@ if TYPE_CHECKING:
     from fantasy.errors import (
         AuthenticationError,
         ContextTooLargeError,
+        FallbackError,
         FantasyError,
+        IncompleteResponseError,
         IncompleteStreamError,
         InvalidArgumentError,
         InvalidResponseError,
@@ -69,6 +70,7 @@ if TYPE_CHECKING:
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
+    from fantasy.fallback import FallbackModel
     from fantasy.messages import (
         ErrorOutput,
         FilePart,
@@ -105,6 +107,7 @@ if TYPE_CHECKING:
     )
     from fantasy.stream import StreamPart
     from fantasy.tools import FunctionTool, ProviderDefinedTool, SpecificToolChoice, ToolChoice
+    from fantasy.toolset import Toolset
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
@@ -112,7 +115,6 @@ _EXPORTS: dict[str, str] = {
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
-    "AgentOutput": "fantasy.agent",
     "AgentResult": "fantasy.agent",
     "AgentStream": "fantasy.agent",
     "PrepareStepContext": "fantasy.agent",
@@ -123,6 +125,7 @@ _EXPORTS: dict[str, str] = {
     "ToolContext": "fantasy.agent_tools",
     "ToolResponse": "fantasy.agent_tools",
     "tool": "fantasy.agent_tools",
+    "Toolset": "fantasy.toolset",
     "RetryPolicy": "fantasy.retry",
     "finish_reason_is": "fantasy.stop",
     "has_content": "fantasy.stop",
@@ -148,7 +151,9 @@ _EXPORTS: dict[str, str] = {
     # errors
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",
+    "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
+    "IncompleteResponseError": "fantasy.errors",
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
     "InvalidResponseError": "fantasy.errors",
@@ -172,6 +177,7 @@ _EXPORTS: dict[str, str] = {
     "tool_message": "fantasy.messages",
     "user_message": "fantasy.messages",
     # model, objects, providers
+    "FallbackModel": "fantasy.fallback",
     "BaseLanguageModel": "fantasy.model",
     "Call": "fantasy.model",
     "LanguageModel": "fantasy.model",
@@ -199,7 +205,6 @@ _EXPORTS: dict[str, str] = {
 # (tests/typing checks that it matches _EXPORTS and the TYPE_CHECKING imports).
 __all__ = [
     "Agent",
-    "AgentOutput",
     "AgentResult",
     "AgentStream",
     "AgentTool",
@@ -215,11 +220,14 @@ __all__ = [
     "Embeddings",
     "ErrorOutput",
     "ExecutableProviderTool",
+    "FallbackError",
+    "FallbackModel",
     "FantasyError",
     "FileContent",
     "FilePart",
     "FinishReason",
     "FunctionTool",
+    "IncompleteResponseError",
     "IncompleteStreamError",
     "InvalidArgumentError",
     "InvalidResponseError",
@@ -258,6 +266,7 @@ __all__ = [
     "ToolResponse",
     "ToolResultContent",
     "ToolResultPart",
+    "Toolset",
     "Usage",
     "__version__",
     "assistant_message",

@@ -5,7 +5,9 @@ An :class:`~fantasy.agent.AgentStream` yields, in order, for each step:
 :class:`~fantasy.retry.Retry` first when an attempt failed and is re-run, after which
 the parts of the new attempt follow and those already seen are dropped from the step);
 one :class:`~fantasy.stream.ToolResult` per client tool result, in call order; then
-:class:`StepFinish` with the finished step.
+:class:`StepFinish` with the finished step. While tools run, an agent used as a tool
+(:meth:`~fantasy.agent.Agent.as_tool`) forwards its own events, each wrapped in a
+:class:`ToolEvent` (streaming runs only).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from typing import Any, Literal, TypeAlias
 from fantasy import stream
 from fantasy._agent_results import StepResult
 from fantasy._agent_settings import Settings, fire
+from fantasy._object_stream import ObjectPart
 from fantasy.model import Call
 from fantasy.retry import Retry
 
-__all__ = ["AgentEvent", "StepFinish", "StepStart", "dispatch_part"]
+__all__ = ["AgentEvent", "StepFinish", "StepStart", "ToolEvent", "dispatch_part"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,8 +54,29 @@ class StepFinish:
     type: Literal["step-finish"] = "step-finish"
 
 
-AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry
-"""What an agent stream yields."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolEvent:
+    """An event of a running tool: an agent used as a tool forwards its own events so.
+
+    They arrive while the tools of a step run (after the model's parts, before the
+    step's tool results), never count as parts of the parent's step (a ``Retry``'s
+    ``discarded`` ignores them) and nest: a sub-agent's own sub-agent's events are a
+    ``ToolEvent`` inside a ``ToolEvent``.
+
+    Attributes:
+        tool_call_id: The parent's tool call being run.
+        tool_name: The tool's name.
+        event: The tool's event (for an agent: one of its :data:`AgentEvent`).
+    """
+
+    tool_call_id: str
+    tool_name: str
+    event: Any
+    type: Literal["tool-event"] = "tool-event"
+
+
+AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent
+"""What an agent stream yields (:class:`~fantasy.object.ObjectPart`: typed output)."""
 
 
 def _delta_callback(settings: Settings, part: stream.StreamPart) -> Callable[[Any], object] | None:

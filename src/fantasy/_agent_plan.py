@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fantasy._agent_messages import with_system
 from fantasy._agent_results import PrepareStepContext, PrepareStepResult
@@ -91,7 +92,7 @@ def _active(tools: tuple[AnyTool, ...], names: Sequence[str] | None) -> tuple[An
     return tuple(t for t in tools if t.name in set(names))
 
 
-async def _prepare(settings: Settings, context: PrepareStepContext) -> PrepareStepResult:
+async def _prepare(settings: Settings, context: PrepareStepContext[Any]) -> PrepareStepResult:
     hook = settings.prepare_step
     if hook is None:
         return PrepareStepResult()
@@ -101,7 +102,7 @@ async def _prepare(settings: Settings, context: PrepareStepContext) -> PrepareSt
     return outcome or PrepareStepResult()
 
 
-async def plan_step(settings: Settings, context: PrepareStepContext) -> StepPlan:
+async def plan_step(settings: Settings, context: PrepareStepContext[Any]) -> StepPlan:
     """Run the prepare-step hook on ``context`` and build the step's call."""
     overrides = await _prepare(settings, context)
     messages = context.messages

@@ -6,9 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
-from typing import Any
+from typing import Any, Generic, cast
 
-from fantasy.agent_tools import AnyTool
+import pydantic_core
+from typing_extensions import TypeVar
+
+from fantasy.agent_tools import AnyTool, DepsT, RunContext
 from fantasy.content import (
     Content,
     TextContent,
@@ -22,7 +25,20 @@ from fantasy.response import Response
 from fantasy.tools import ToolChoice
 from fantasy.usage import CallWarning, FinishReason, Usage
 
-__all__ = ["AgentResult", "PrepareStepContext", "PrepareStepResult", "StepResult", "StopReason"]
+__all__ = [
+    "AgentResult",
+    "OutputT",
+    "PrepareStepContext",
+    "PrepareStepResult",
+    "StepResult",
+    "StopReason",
+]
+
+OutputT = TypeVar("OutputT", default=str)
+"""The type of an agent's output (``output_type=``); ``str`` (the text) by default."""
+
+NO_OUTPUT: Any = None
+"""The ``output`` of a result built without one (typed ``Any`` to fit every ``OutputT``)."""
 
 
 class StopReason(StrEnum):
@@ -49,10 +65,13 @@ class StepResult:
         messages: The messages this step adds to the conversation: one assistant
             message, then one tool message with the client tool results (either is
             left out when empty).
+        tool_usage: The usage of model calls made by the step's tools (agents used as
+            tools); not part of :attr:`usage`, which is the step's own model call.
     """
 
     response: Response
     messages: tuple[Message, ...] = ()
+    tool_usage: Usage = field(default_factory=Usage)
 
     @property
     def content(self) -> tuple[Content, ...]:
@@ -96,10 +115,13 @@ class StepResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Serialize to JSON-ready data (provider data keeps its type ids)."""
-        return {
+        data: dict[str, Any] = {
             "response": self.response.to_dict(),
             "messages": [message.to_dict() for message in self.messages],
         }
+        if self.tool_usage != Usage():
+            data["tool_usage"] = self.tool_usage.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StepResult:
@@ -107,6 +129,7 @@ class StepResult:
         return cls(
             response=Response.from_dict(data["response"]),
             messages=tuple(Message.from_dict(item) for item in data.get("messages", ())),
+            tool_usage=Usage.from_dict(data.get("tool_usage", {})),
         )
 
 
@@ -115,19 +138,23 @@ def _has_text(step: StepResult) -> bool:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AgentResult:
-    """The outcome of an agent run: every step, in order.
+class AgentResult(Generic[OutputT]):
+    """The outcome of an agent run: every step, in order, and the output.
 
     Attributes:
         steps: The steps taken (at least one).
         prompt: The messages the run started from: system prompt, the history passed
             in and the new user message.
         stop_reason: Why the loop ended (:class:`StopReason`).
+        output: The typed output (an instance of the agent's ``output_type``); without
+            an ``output_type``, the final text (:attr:`text`). After :meth:`from_dict`,
+            the output's JSON data.
     """
 
     steps: tuple[StepResult, ...]
     prompt: tuple[Message, ...] = ()
     stop_reason: StopReason = StopReason.FINISHED
+    output: OutputT = NO_OUTPUT
 
     @property
     def response(self) -> Response:
@@ -147,8 +174,8 @@ class AgentResult:
 
     @property
     def total_usage(self) -> Usage:
-        """The usage of all steps added up."""
-        return reduce(lambda total, step: total + step.usage, self.steps, Usage())
+        """The usage of all steps added up, with that of agents run as their tools."""
+        return reduce(lambda total, step: total + step.usage + step.tool_usage, self.steps, Usage())
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -175,36 +202,37 @@ class AgentResult:
             "steps": [step.to_dict() for step in self.steps],
             "prompt": [message.to_dict() for message in self.prompt],
             "stop_reason": self.stop_reason.value,
+            "output": pydantic_core.to_jsonable_python(self.output, fallback=repr),
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AgentResult:
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(cls, data: Mapping[str, Any]) -> AgentResult[Any]:
+        """Inverse of :meth:`to_dict` (the output comes back as JSON data)."""
         return cls(
             steps=tuple(StepResult.from_dict(step) for step in data["steps"]),
             prompt=tuple(Message.from_dict(message) for message in data.get("prompt", ())),
             stop_reason=StopReason(data.get("stop_reason", StopReason.FINISHED)),
+            output=cast(Any, data.get("output")),
         )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PrepareStepContext:
-    """What a prepare-step hook sees before a step.
+class PrepareStepContext(RunContext[DepsT]):
+    """What a prepare-step hook sees before a step (and the run: :class:`RunContext`).
+
+    ``step_number`` is the step about to run; ``messages`` are the messages it would
+    send (initial prompt plus every message produced so far); ``retry`` counts the
+    rejected outputs so far.
 
     Attributes:
-        step_number: The step about to run (0-based).
         steps: The steps taken so far.
-        messages: The messages the step would send (initial prompt plus every message
-            produced so far).
         model: The agent's model.
         tools: The agent's tools.
         tool_choice: The run's tool choice setting (``None`` when not set).
     """
 
-    step_number: int
-    steps: tuple[StepResult, ...]
-    messages: tuple[Message, ...]
     model: LanguageModel
+    steps: tuple[StepResult, ...] = ()
     tools: tuple[AnyTool, ...] = ()
     tool_choice: ToolChoice | None = None
 

@@ -20,28 +20,49 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
-from contextlib import aclosing
-from typing import Any
+import inspect
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, aclosing
+from dataclasses import dataclass
+from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
+from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
+from fantasy._agent_output import OutputSpec, RunOutput, Verdict
 from fantasy._agent_plan import StepPlan, plan_step
-from fantasy._agent_results import AgentResult, PrepareStepContext, StepResult, StopReason
+from fantasy._agent_results import (
+    AgentResult,
+    OutputT,
+    PrepareStepContext,
+    StepResult,
+    StopReason,
+)
 from fantasy._agent_settings import Settings, fire
+from fantasy._agent_tool_scope import ToolEvents, ToolScope, in_scope
 from fantasy._agent_tools_run import ToolOutcome, batches, run_batch, run_call
+from fantasy._object_stream import ObjectPart
 from fantasy._validation import ValidatedCall, validate_tool_call
-from fantasy.agent_tools import AnyTool, ToolContext, ToolResponse, run_tool
+from fantasy.agent_tools import (
+    NO_DEPS,
+    AnyTool,
+    DepsT,
+    RunContext,
+    ToolContext,
+    ToolResponse,
+    run_tool,
+)
 from fantasy.content import Content, SourceContent, ToolCallContent, ToolResultContent
-from fantasy.errors import FantasyError
-from fantasy.messages import Message
+from fantasy.errors import FantasyError, NoObjectGeneratedError
+from fantasy.messages import ErrorOutput, Message, system_message
 from fantasy.model import LanguageModel
 from fantasy.response import Response
 from fantasy.retry import Retrier
+from fantasy.toolset import Toolset, open_toolsets
 from fantasy.usage import FinishReason, Usage
 
-__all__ = ["AgentRun", "ModelRequest"]
+__all__ = ["AgentRun", "ModelRequest", "SystemPrompt"]
 
 
 async def _close(iterator: AsyncIterator[object]) -> None:
@@ -62,7 +83,7 @@ class ModelRequest:
 
     __slots__ = ("_events", "plan", "response")
 
-    def __init__(self, run: AgentRun, plan: StepPlan) -> None:
+    def __init__(self, run: AgentRun[Any, Any], plan: StepPlan) -> None:
         self.plan = plan
         self.response: Response | None = None
         self._events = self._attempts(run)
@@ -81,7 +102,7 @@ class ModelRequest:
         """Stop the request (closes the model's stream)."""
         await self._events.aclose()
 
-    async def _attempts(self, run: AgentRun) -> AsyncGenerator[AgentEvent, None]:
+    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[AgentEvent, None]:
         settings = run.settings
         retrier = Retrier(settings.retry)
         while True:
@@ -105,6 +126,15 @@ class ModelRequest:
                                 raise part.error
                             failure = part.error
                             break
+                        if isinstance(part, stream.Retry):
+                            # The model retried or switched models by itself: the
+                            # parts delivered so far are void, as after our own retry.
+                            accumulator.reset()
+                            part = dataclasses.replace(part, discarded=delivered)
+                            delivered = 0
+                            await fire(settings.on_retry, part)
+                            yield part
+                            continue
                         accumulator.add(part)
                         await dispatch_part(settings, part)
                         delivered += 1
@@ -140,17 +170,35 @@ def _result_event(result: ToolResultContent) -> stream.ToolResult:
     )
 
 
-class AgentRun:
+SystemPrompt: TypeAlias = "str | Callable[[RunContext[Any]], str | Awaitable[str]]"
+"""A system prompt, or a function of the run's context returning it (sync or async)."""
+
+
+@dataclass(slots=True)
+class _StepOutcome:
+    """What the tools and the output check made of a step."""
+
+    content: list[Content]
+    client_calls: int = 0
+    stop_turn: bool = False
+    verdict: Verdict | None = None
+
+
+class AgentRun(Generic[DepsT, OutputT]):
     """One agent run: its inputs, the steps taken so far and, at the end, its outcome.
 
     Attributes:
         model: The agent's model (a step may use another one via ``prepare_step``).
-        tools: The agent's tools.
+        tools: The agent's tools (with its toolsets' tools, once the run has started).
+        toolsets: The agent's toolsets, entered for the run (see :mod:`fantasy.toolset`).
         prompt: The messages the run starts from.
         settings: The resolved settings.
         streaming: Whether model calls stream.
+        deps: The run's dependencies.
+        output: The typed output being asked for (``None``: the text is the output).
         steps: The steps taken so far.
-        usage: The usage of every model call so far.
+        usage: The usage of every model call so far (those of agents run as tools too).
+        tool_usage: The usage reported by the current step's tools so far.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
     """
@@ -163,17 +211,38 @@ class AgentRun:
         prompt: tuple[Message, ...],
         settings: Settings,
         streaming: bool,
+        deps: DepsT = NO_DEPS,
+        output: OutputSpec | None = None,
+        system_prompt: SystemPrompt = "",
+        toolsets: tuple[Toolset, ...] = (),
     ) -> None:
         self.model = model
         self.tools = tools
+        self.toolsets = toolsets
         self.prompt = prompt
         self.settings = settings
         self.streaming = streaming
+        self.deps = deps
+        self.output = None if output is None else RunOutput(output, model, [t.name for t in tools])
+        self._system_prompt = system_prompt
         self.steps: list[StepResult] = []
         self.produced: list[Message] = []
         self.usage = Usage()
-        self.result: AgentResult | None = None
+        self.tool_usage = Usage()
+        self.tool_failures: dict[str, int] = {}
+        self.limits = RunLimits(settings.usage_limits, settings.max_steps)
+        self.result: AgentResult[OutputT] | None = None
         self.error: BaseException | None = None
+
+    def context(self, step_number: int, messages: tuple[Message, ...]) -> RunContext[DepsT]:
+        """The run's context for code called in step ``step_number``."""
+        return RunContext(
+            deps=self.deps,
+            step_number=step_number,
+            messages=messages,
+            usage=self.usage,
+            retry=0 if self.output is None else self.output.rejected,
+        )
 
     # --- the seams --------------------------------------------------------------------
 
@@ -181,7 +250,9 @@ class AgentRun:
         """The model seam: the step's model request, with retries (every model call)."""
         return ModelRequest(self, plan)
 
-    async def execute_tool(self, checked: ValidatedCall, context: ToolContext) -> ToolResponse:
+    async def execute_tool(
+        self, checked: ValidatedCall, context: ToolContext[DepsT]
+    ) -> ToolResponse:
         """The tool seam: run one validated call's tool (every tool execution).
 
         Raises:
@@ -193,22 +264,42 @@ class AgentRun:
 
     # --- one step ----------------------------------------------------------------------
 
+    async def _start(self) -> None:
+        """Resolve a dynamic system prompt (once, before the first step)."""
+        if callable(self._system_prompt):
+            text = self._system_prompt(self.context(0, self.prompt))
+            if inspect.isawaitable(text):
+                text = await text
+            if text:
+                self.prompt = (system_message(text), *self.prompt)
+
     async def plan(self) -> StepPlan:
         """Run the prepare-step hook and build the next step's call."""
+        base = self.context(len(self.steps), (*self.prompt, *self.produced))
         context = PrepareStepContext(
-            step_number=len(self.steps),
+            deps=base.deps,
+            step_number=base.step_number,
+            messages=base.messages,
+            usage=base.usage,
+            retry=base.retry,
             steps=tuple(self.steps),
-            messages=(*self.prompt, *self.produced),
             model=self.model,
             tools=self.tools,
             tool_choice=self.settings.tool_choice,
         )
-        return await plan_step(self.settings, context)
+        plan = await plan_step(self.settings, context)
+        if self.output is not None:
+            call = self.output.apply(plan.call, self.settings.tool_choice)
+            plan = dataclasses.replace(plan, call=call)
+        return plan
 
     async def _validate(self, plan: StepPlan, content: list[Content]) -> list[ValidatedCall]:
         checked: list[ValidatedCall] = []
+        output = self.output
         for index, item in enumerate(content):
             if isinstance(item, ToolCallContent) and not item.provider_executed:
+                if output is not None and output.is_output_call(item):
+                    continue
                 outcome = await validate_tool_call(item, plan.tools, self.settings.repair_tool_call)
                 content[index] = outcome.call
                 checked.append(outcome)
@@ -225,84 +316,179 @@ class AgentRun:
             elif isinstance(item, SourceContent):
                 await fire(settings.on_source, item)
 
-    def _tool_runner(self, plan: StepPlan) -> Any:
-        def context(checked: ValidatedCall) -> ToolContext:
+    def _tool_runner(
+        self, plan: StepPlan, events: ToolEvents[Any]
+    ) -> Callable[[ValidatedCall], Awaitable[ToolOutcome]]:
+        messages = tuple(plan.call.prompt)
+        emit = events.emit
+
+        def context(checked: ValidatedCall) -> ToolContext[DepsT]:
+            name = checked.call.tool_name
             return ToolContext(
-                tool_call_id=checked.call.tool_call_id,
-                tool_name=checked.call.tool_name,
+                deps=self.deps,
                 step_number=plan.number,
-                messages=tuple(plan.call.prompt),
+                messages=messages,
+                usage=self.usage,
+                retry=self.tool_failures.get(name, 0),
+                tool_call_id=checked.call.tool_call_id,
+                tool_name=name,
             )
 
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
-            return await run_call(checked, context, self.execute_tool)
+            scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
+            try:
+                outcome = await in_scope(scope, run_call(checked, context, self.execute_tool))
+            finally:  # usage spent by a tool counts even when it failed
+                self.tool_usage = self.tool_usage + scope.usage
+            if isinstance(outcome.result.result, ErrorOutput):
+                name = checked.call.tool_name
+                self.tool_failures[name] = self.tool_failures.get(name, 0) + 1
+            return outcome
 
         return run_one
 
-    def _record(self, response: Response, content: list[Content]) -> StepResult:
+    async def _judge(self, plan: StepPlan, outcome: _StepOutcome, response: Response) -> None:
+        """Check the step's answer against the typed output (when there is one)."""
+        if self.output is None:
+            return
+        context = self.context(plan.number, tuple(plan.call.prompt))
+        usage = self.usage + response.usage
+        verdict = await self.output.judge(outcome.content, outcome.client_calls, context)
+        outcome.content.extend(verdict.results)
+        outcome.verdict = verdict
+        if verdict.rejection:
+            self.output.reject(verdict, usage, response.finish_reason)
+
+    def _record(self, response: Response, outcome: _StepOutcome) -> StepResult:
+        content = outcome.content
+        messages = step_messages(content)
+        if outcome.verdict is not None:
+            messages = (*messages, *outcome.verdict.messages)
         step = StepResult(
             response=dataclasses.replace(response, content=tuple(content)),
-            messages=step_messages(content),
+            messages=messages,
+            tool_usage=self.tool_usage,
         )
+        self.tool_usage = Usage()
         self.steps.append(step)
         self.produced.extend(step.messages)
-        self.usage = self.usage + step.usage
+        self.usage = self.usage + step.usage + step.tool_usage
         return step
 
-    def _stop_reason(self, client_calls: int, stop_turn: bool) -> StopReason | None:
+    def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
         """Why the loop ends after the last step, or ``None`` to go on."""
-        step = self.steps[-1]
-        if client_calls == 0 or step.finish_reason != FinishReason.TOOL_CALLS:
+        verdict = outcome.verdict
+        if verdict is not None and verdict.done:
             return StopReason.FINISHED
-        if stop_turn:
+        step = self.steps[-1]
+        if outcome.stop_turn:
             return StopReason.STOP_TURN
         history = tuple(self.steps)
-        if any(condition(history) for condition in self.settings.stop_when):
+        called = outcome.client_calls > 0 and step.finish_reason == FinishReason.TOOL_CALLS
+        if called and any(condition(history) for condition in self.settings.stop_when):
             return StopReason.STOP_CONDITION
-        if len(self.steps) >= self.settings.max_steps:
+        if self.output is None and not called:
+            return StopReason.FINISHED
+        if self.limits.step_cap(len(self.steps)):
             return StopReason.STEP_CAP
         return None
 
+    def _partial(self, response: Response | None = None) -> AgentResult[Any]:
+        """The run so far (with the step of ``response``, its tools not run)."""
+        steps = tuple(self.steps)
+        if response is not None:
+            steps += (StepResult(response=response, messages=step_messages(response.content)),)
+        return AgentResult(steps=steps, prompt=self.prompt)
+
+    def _finish(self, reason: StopReason, verdict: Verdict | None) -> AgentResult[OutputT]:
+        if self.output is None:
+            partial = self._partial()
+            text: Any = partial.text  # without an output type, the output is the text
+            return AgentResult(
+                steps=partial.steps, prompt=self.prompt, stop_reason=reason, output=text
+            )
+        if verdict is None or not verdict.done:
+            raise NoObjectGeneratedError(
+                f"the run stopped ({reason}) before the model gave its final output",
+                usage=self.usage,
+                finish_reason=self.steps[-1].finish_reason,
+            )
+        return AgentResult(
+            steps=tuple(self.steps), prompt=self.prompt, stop_reason=reason, output=verdict.value
+        )
+
     # --- the loop ------------------------------------------------------------------------
+
+    async def _run_tools(
+        self, plan: StepPlan, outcome: _StepOutcome, checked: list[ValidatedCall]
+    ) -> AsyncGenerator[AgentEvent, None]:
+        forwarded: ToolEvents[list[ToolOutcome]] = ToolEvents(self.streaming)
+        run_one = self._tool_runner(plan, forwarded)
+        limit = asyncio.Semaphore(self.settings.max_parallel_tools)
+        for batch in batches(checked):
+            async with aclosing(forwarded.run(run_batch(batch, run_one, limit))) as tool_events:
+                async for event in tool_events:
+                    yield event  # what the tools emit while they run (ToolEvent)
+            for done in forwarded.result or ():
+                outcome.content.append(done.result)
+                outcome.stop_turn = outcome.stop_turn or done.stop_turn
+                await fire(self.settings.on_tool_result, done.result)
+                yield _result_event(done.result)
 
     async def events(self) -> AsyncGenerator[AgentEvent, None]:
         """Run the loop, yielding its events; the outcome lands in ``result``/``error``.
 
-        Errors (after retries) propagate; ``on_error`` is told first. Cancellation and
-        closing are not errors: they propagate without ``on_error``.
+        The toolsets are entered first (their tools join ``tools``) and exited when the
+        run ends, however it ends. Errors (after retries) propagate; ``on_error`` is told
+        first. Cancellation and closing are not errors: they propagate without
+        ``on_error``.
         """
         settings = self.settings
+        output = self.output
+        toolsets = AsyncExitStack()
         try:
+            if self.toolsets:
+                self.tools = await open_toolsets(toolsets, self.tools, self.toolsets)
+            await self._start()
             while True:
                 plan = await self.plan()
                 start = StepStart(step_number=plan.number, call=plan.call)
                 await fire(settings.on_step_start, start)
                 yield start
+                self.limits.request(self.usage, self._partial())
                 request = self.request(plan)
+                partials = output.partials() if output is not None and self.streaming else None
                 async with aclosing(request):
                     async for event in request:
                         yield event
-                if request.response is None:
+                        if partials is not None and (partial := partials.feed(event)):
+                            yield partial
+                response = request.response
+                if response is None:
                     raise FantasyError("the model request ended without a response")
-                content = list(request.response.content)
-                checked = await self._validate(plan, content)
-                run_one = self._tool_runner(plan)
-                limit = asyncio.Semaphore(settings.max_parallel_tools)
-                stop_turn = False
-                for batch in batches(checked):
-                    for outcome in await run_batch(batch, run_one, limit):
-                        content.append(outcome.result)
-                        stop_turn = stop_turn or outcome.stop_turn
-                        await fire(settings.on_tool_result, outcome.result)
-                        yield _result_event(outcome.result)
-                step = self._record(request.response, content)
+                self.limits.tokens(self.usage + response.usage, self._partial(response))
+                outcome = _StepOutcome(content=list(response.content))
+                checked = await self._validate(plan, outcome.content)
+                outcome.client_calls = len(checked)
+                self.limits.tools(
+                    len(checked), self.usage + response.usage, self._partial(response)
+                )
+                async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
+                    async for event in tool_events:
+                        yield event
+                await self._judge(plan, outcome, response)
+                if outcome.verdict is not None and outcome.verdict.done:
+                    yield ObjectPart(outcome.verdict.value, partial=False)
+                step = self._record(response, outcome)
                 await fire(settings.on_step_finish, step)
                 yield StepFinish(step_number=plan.number, step=step)
-                reason = self._stop_reason(len(checked), stop_turn)
+                reason = self._stop_reason(outcome)
                 if reason is not None:
                     break
+            self.result = self._finish(reason, outcome.verdict)
         except Exception as error:
             self.error = error
             await fire(settings.on_error, error)
             raise
-        self.result = AgentResult(steps=tuple(self.steps), prompt=self.prompt, stop_reason=reason)
+        finally:
+            await toolsets.aclose()

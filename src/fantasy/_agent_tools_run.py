@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from fantasy._validation import ValidatedCall
 from fantasy.agent_tools import ToolContext, ToolResponse
@@ -37,12 +37,12 @@ def _error_text(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
-Execute: TypeAlias = Callable[[ValidatedCall, ToolContext], Awaitable[ToolResponse]]
+Execute: TypeAlias = Callable[[ValidatedCall, ToolContext[Any]], Awaitable[ToolResponse]]
 """The run's tool seam: run one valid call's tool with its context."""
 
 
 async def run_call(
-    checked: ValidatedCall, context: Callable[[ValidatedCall], ToolContext], execute: Execute
+    checked: ValidatedCall, context: Callable[[ValidatedCall], ToolContext[Any]], execute: Execute
 ) -> ToolOutcome:
     """The outcome of one checked call: its validation error, or what its tool returned."""
     call = checked.call

@@ -1,10 +1,16 @@
-"""The one place that talks HTTP: JSON posts, SSE streams and byte streams.
+"""The one place that talks HTTP: JSON posts and the one stream driver.
 
 Providers build a :class:`HTTPClient` from their settings (base URL, headers, an
-injected ``httpx.AsyncClient`` or transport) and call :meth:`HTTPClient.post_json`,
-:meth:`HTTPClient.stream_sse` or :meth:`HTTPClient.stream_bytes`. Error statuses become
-typed errors (:func:`error_from_response`), a stalled stream raises
+injected ``httpx.AsyncClient`` or transport) and call :meth:`HTTPClient.post_json` or
+:meth:`HTTPClient.stream_parts` (bytes → :class:`Framing` → events →
+:class:`PartDecoder` → stream parts). Error statuses become typed errors
+(:func:`error_from_response`), a stalled stream raises
 :class:`~fantasy.errors.StreamIdleTimeoutError`, and secrets never reach an error.
+
+Connections: without an injected client, an :class:`HTTPClient` owns one long-lived
+``httpx.AsyncClient`` per event loop (a pool of kept-alive connections with
+:data:`DEFAULT_LIMITS`), closed by :meth:`HTTPClient.aclose` or, at the latest, when
+its event loop shuts down its async generators (``asyncio.run`` does).
 """
 
 from __future__ import annotations
@@ -15,14 +21,16 @@ import json
 import logging
 import re
 import time
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
-from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol
 
 import httpx
 
+from fantasy import stream
 from fantasy._idle import IdleWatchdog
+from fantasy._sse import SSEFraming
 from fantasy._version import __version__
 from fantasy.errors import (
     AuthenticationError,
@@ -35,11 +43,15 @@ from fantasy.errors import (
     redact,
     register_secret,
 )
+from fantasy.stream import StreamPart
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "USER_AGENT",
     "ErrorInfo",
+    "Framing",
     "HTTPClient",
+    "PartDecoder",
     "dumps",
     "error_from_response",
     "parse_retry_after",
@@ -48,8 +60,13 @@ __all__ = [
 USER_AGENT = f"fantasy-python/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=30.0)
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
-
-T = TypeVar("T")
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+"""Pool limits of the clients fantasy creates: at most 100 connections per provider and
+event loop, all of them kept alive between requests. More concurrent requests wait for
+a connection (``timeout.pool``); 1,000 concurrent calls on one loop reuse these 100
+connections instead of opening and closing one per request."""
+_DRAIN_SECONDS = 1.0
+_DRAIN_BYTES = 65536
 
 logger = logging.getLogger("fantasy")
 
@@ -175,6 +192,67 @@ def error_from_response(
     return ProviderError(message, **common)
 
 
+class PartDecoder(Protocol):
+    """The decoder contract of every dialect: events in, typed stream parts out.
+
+    ``feed`` takes one event's data and its event name (``""`` when the framing has
+    none); ``done`` turns true at the stream's finish signal or an in-band error (the
+    driver stops feeding then); ``finish`` runs once when the body ended without
+    ``done`` and raises :class:`~fantasy.errors.IncompleteStreamError` when the answer
+    is incomplete.
+    """
+
+    @property
+    def done(self) -> bool:
+        """Whether the stream ended (finish signal or in-band error)."""
+        ...
+
+    def feed(self, data: str, event: str) -> list[StreamPart]:
+        """Decode one event."""
+        ...
+
+    def finish(self) -> list[StreamPart]:
+        """Parts due at the end of the body; raises if the answer is incomplete."""
+        ...
+
+
+class Framing(Protocol):
+    """How a streamed body's bytes become ``(event, data)`` pairs (incremental, pure).
+
+    ``media_type`` is the ``Content-Type`` the response must have (``""``: any);
+    ``failure`` is an error the framing itself carried in-band (AWS exception frames),
+    after which the driver yields it as a :class:`~fantasy.stream.Error` and stops;
+    ``close`` runs at the end of the body and raises when it ended inside a frame.
+    """
+
+    @property
+    def media_type(self) -> str:
+        """The expected response ``Content-Type``."""
+        ...
+
+    @property
+    def failure(self) -> ProviderError | None:
+        """An in-band error carried by the framing, once seen."""
+        ...
+
+    def feed(self, chunk: bytes) -> list[tuple[str, str]]:
+        """Add body bytes; return the events they complete."""
+        ...
+
+    def close(self) -> None:
+        """The body ended."""
+        ...
+
+
+async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    # Started once on the loop that uses ``client``: the loop's shutdown_asyncgens()
+    # (asyncio.run, asyncio.Runner) closes it, which closes the client's connections.
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
 class HTTPClient:
     """Sends a provider's requests on an injected or owned ``httpx.AsyncClient``.
 
@@ -208,6 +286,12 @@ class HTTPClient:
         self._client = http_client
         self._transport = transport
         self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        # An explicit timeout applies per request, to an injected client too.
+        self._request_timeout: Any = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+        self._owned: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop,
+            tuple[httpx.AsyncClient, AsyncGenerator[None, None]],
+        ] = weakref.WeakKeyDictionary()
         self.stream_idle_timeout = stream_idle_timeout
         self.secrets = tuple(s for s in secrets if s)
         for secret in self.secrets:
@@ -218,13 +302,31 @@ class HTTPClient:
     def __repr__(self) -> str:
         return f"HTTPClient(provider={self.provider!r})"
 
-    @asynccontextmanager
-    async def _client_scope(self) -> AsyncIterator[httpx.AsyncClient]:
+    async def _http(self) -> httpx.AsyncClient:
+        """The injected client, or the one this object owns on the running loop."""
         if self._client is not None:
-            yield self._client
-            return
-        async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout) as client:
-            yield client
+            return self._client
+        loop = asyncio.get_running_loop()
+        owned = self._owned.get(loop)
+        if owned is not None and not owned[0].is_closed:
+            return owned[0]
+        client = httpx.AsyncClient(
+            transport=self._transport, timeout=self._timeout, limits=DEFAULT_LIMITS
+        )
+        keeper = _close_with_loop(client)
+        await anext(keeper)
+        self._owned[loop] = (client, keeper)
+        return client
+
+    async def aclose(self) -> None:
+        """Close the client this object owns on the running loop (never an injected one).
+
+        A later request opens a new one. Clients owned on other event loops close when
+        their loop shuts down.
+        """
+        owned = self._owned.pop(asyncio.get_running_loop(), None)
+        if owned is not None:
+            await owned[1].aclose()
 
     def _headers(self, extra: Mapping[str, str] | None, user_agent: str | None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -278,14 +380,15 @@ class HTTPClient:
     ) -> tuple[Any, httpx.Headers]:
         """POST ``body`` as JSON; return the decoded JSON answer and response headers."""
         try:
-            async with self._client_scope() as client:
-                response = await client.post(
-                    url,
-                    content=dumps(body),
-                    headers=self._headers(headers, user_agent),
-                    auth=self.auth or httpx.USE_CLIENT_DEFAULT,
-                )
-                await self._raise_for_status(response)
+            client = await self._http()
+            response = await client.post(
+                url,
+                content=dumps(body),
+                headers=self._headers(headers, user_agent),
+                auth=self.auth or httpx.USE_CLIENT_DEFAULT,
+                timeout=self._request_timeout,
+            )
+            await self._raise_for_status(response)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
             raise self._url_error(error, url) from error
         except httpx.TransportError as error:
@@ -302,101 +405,165 @@ class HTTPClient:
                 raw=redact(text[:10000], self.secrets),
             ) from error
 
-    async def _read_all(self, items: AsyncIterator[T]) -> AsyncGenerator[T, None]:
-        """Yield ``items``, failing with StreamIdleTimeoutError when one takes too long."""
-        if self.stream_idle_timeout is None:
-            async for item in items:
-                yield item
-            return
-        watchdog = IdleWatchdog(self.stream_idle_timeout)
-        try:
-            while True:
-                watchdog.waiting()
-                try:
-                    item = await anext(items)
-                except StopAsyncIteration:
-                    return
-                except asyncio.CancelledError:
-                    task = asyncio.current_task()
-                    if not watchdog.expired or task is None:
-                        raise
-                    if task.uncancel() > watchdog.cancelling_before:
-                        raise  # cancelled from outside too: that cancellation wins
-                    raise StreamIdleTimeoutError(
-                        f"no stream data for {self.stream_idle_timeout:g}s",
-                        provider=self.provider,
-                    ) from None
-                watchdog.received()
-                yield item
-        finally:
-            watchdog.close()
-
-    async def _stream(
+    async def _open(
         self,
         url: str,
         body: Any,
         headers: Mapping[str, str] | None,
         user_agent: str | None,
-        decode: Callable[[httpx.Response], AsyncIterator[T]],
-    ) -> AsyncIterator[T]:
+    ) -> httpx.Response:
+        """Send the request for a streamed answer; its status is checked, its body unread."""
+        client = await self._http()
         try:
-            async with (
-                self._client_scope() as client,
-                client.stream(
-                    "POST",
-                    url,
-                    content=dumps(body) if body is not None else b"",
-                    headers=self._headers(headers, user_agent),
-                    auth=self.auth or httpx.USE_CLIENT_DEFAULT,
-                ) as response,
-            ):
-                await self._raise_for_status(response)
-                async with aclosing(self._read_all(decode(response))) as items:
-                    async for item in items:
-                        yield item
+            request = client.build_request(
+                "POST",
+                url,
+                content=dumps(body) if body is not None else b"",
+                headers=self._headers(headers, user_agent),
+                timeout=self._request_timeout,
+            )
+            response = await client.send(
+                request, stream=True, auth=self.auth or httpx.USE_CLIENT_DEFAULT
+            )
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
             raise self._url_error(error, url) from error
         except httpx.TransportError as error:
             raise self._transport_error(error, url) from error
-
-    def stream_sse(
-        self,
-        url: str,
-        body: Any,
-        *,
-        headers: Mapping[str, str] | None = None,
-        user_agent: str | None = None,
-    ) -> AsyncIterator[tuple[str, str]]:
-        """POST ``body`` and yield the ``(event, data)`` pairs of the SSE response."""
-        merged = {"Accept": "text/event-stream", **(headers or {})}
-        return self._stream(url, body, merged, user_agent, self._sse_events)
-
-    async def _sse_events(self, response: httpx.Response) -> AsyncIterator[tuple[str, str]]:
-        from httpx_sse import SSEError
-
-        from fantasy._sse import iter_sse
-
         try:
-            async for event in iter_sse(response):
-                yield event
-        except SSEError as error:
-            raise InvalidResponseError(
-                str(error), provider=self.provider, url=str(response.request.url)
-            ) from error
+            await self._raise_for_status(response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
 
-    def stream_bytes(
+    def stream_parts(
         self,
         url: str,
         body: Any,
+        decoder: PartDecoder,
         *,
+        framing: Framing | None = None,
         headers: Mapping[str, str] | None = None,
         user_agent: str | None = None,
-    ) -> AsyncIterator[bytes]:
-        """POST ``body`` and yield the raw response body chunks (binary event streams)."""
-        return self._stream(url, body, headers, user_agent, _raw_bytes)
+        first: tuple[StreamPart, ...] = (),
+    ) -> AsyncGenerator[StreamPart, None]:
+        """POST ``body`` and yield the parts ``decoder`` makes of the streamed answer.
+
+        The one stream driver of every dialect. It owns the HTTP response: it reads the
+        body's bytes under the idle watchdog (armed per read, so one large event arriving
+        slowly never trips it), cuts them into events with ``framing`` (server-sent
+        events by default), feeds each event to ``decoder``, and stops at
+        :attr:`PartDecoder.done` or at the end of the body (then ``decoder.finish()``).
+        The response is closed in one ``finally``: at the end, after ``aclose()``, on an
+        error or a cancellation. A finished stream's last bytes are drained first
+        (bounded in time and size) so that its connection goes back to the pool.
+
+        Args:
+            url: The endpoint URL.
+            body: The JSON request body.
+            decoder: The dialect's decoder of this one answer.
+            framing: How the body's bytes become events (default: server-sent events).
+            headers: Per-request headers (``Accept`` defaults to the framing's media type).
+            user_agent: Replaces the ``User-Agent`` header.
+            first: Parts yielded before the request is sent (the call's warnings).
+        """
+        framing = framing if framing is not None else SSEFraming()
+        merged = {"Accept": framing.media_type, **(headers or {})}
+        return self._drive(url, body, decoder, framing, merged, user_agent, first)
+
+    async def _drive(
+        self,
+        url: str,
+        body: Any,
+        decoder: PartDecoder,
+        framing: Framing,
+        headers: Mapping[str, str],
+        user_agent: str | None,
+        first: tuple[StreamPart, ...],
+    ) -> AsyncGenerator[StreamPart, None]:
+        for part in first:
+            yield part
+        response = await self._open(url, body, headers, user_agent)
+        watchdog = (
+            None if self.stream_idle_timeout is None else IdleWatchdog(self.stream_idle_timeout)
+        )
+        try:
+            await self._check_media_type(response, framing.media_type)
+            chunks = response.aiter_bytes()  # undoes any content-encoding
+            while (chunk := await self._read(chunks, watchdog)) is not None:
+                for event, data in framing.feed(chunk):
+                    parts = decoder.feed(data, event)
+                    if decoder.done:
+                        # Drain before the last parts: a consumer that stops at Finish
+                        # must not keep the connection out of the pool.
+                        await _drain(chunks)
+                        for part in parts:
+                            yield part
+                        return
+                    for part in parts:
+                        yield part
+                if framing.failure is not None:
+                    yield stream.Error(framing.failure)
+                    return
+            framing.close()
+            for part in decoder.finish():
+                yield part
+        except httpx.TransportError as error:
+            raise self._transport_error(error, url) from error
+        finally:
+            if watchdog is not None:
+                watchdog.close()
+            await response.aclose()
+
+    async def _read(
+        self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog | None
+    ) -> bytes | None:
+        """The next body chunk (``None`` at the end), failing when none comes in time."""
+        if watchdog is None:
+            return await anext(chunks, None)
+        watchdog.waiting()
+        try:
+            return await anext(chunks, None)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not watchdog.expired or task is None:
+                raise
+            if task.uncancel() > watchdog.cancelling_before:
+                raise  # cancelled from outside too: that cancellation wins
+            raise StreamIdleTimeoutError(
+                f"no stream data for {self.stream_idle_timeout:g}s", provider=self.provider
+            ) from None
+        finally:
+            watchdog.received()
+
+    async def _check_media_type(self, response: httpx.Response, expected: str) -> None:
+        # A 200 answer that is not the stream asked for (an HTML page from a proxy, a
+        # JSON error body) is reported as what it is, not as a framing error.
+        content_type = response.headers.get("content-type", "")
+        if not expected or not content_type or expected in content_type.lower():
+            return
+        head = (await response.aread())[:2000].decode("utf-8", errors="replace")
+        raise InvalidResponseError(
+            f"expected a {expected} stream, got {content_type!r}",
+            provider=self.provider,
+            status_code=response.status_code,
+            url=redact(str(response.request.url), self.secrets),
+            raw=redact(head, self.secrets),
+        )
 
 
-async def _raw_bytes(response: httpx.Response) -> AsyncIterator[bytes]:
-    # aiter_bytes (not aiter_raw): undoes any content-encoding and works on eager bodies.
-    async for chunk in response.aiter_bytes():
-        yield chunk
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    """Read what is left of a finished stream, so that its connection can be reused.
+
+    Bounded: a server that keeps sending or stalls after its finish signal loses the
+    connection instead (it is closed, not pooled).
+    """
+    left = _DRAIN_BYTES
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for chunk in chunks:
+                left -= len(chunk)
+                if left < 0:
+                    return
+    except (TimeoutError, httpx.TransportError):
+        return

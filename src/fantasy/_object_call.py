@@ -44,6 +44,7 @@ __all__ = [
     "ObjectResponse",
     "build_plan",
     "supports_json_schema",
+    "with_instruction",
 ]
 
 T = TypeVar("T", default=Any)
@@ -203,7 +204,7 @@ def build_plan(model: Any, call: ObjectCall[Any]) -> ObjectPlan:
     return ObjectPlan(
         mode="text",
         target=target,
-        call=base.replace(prompt=_with_instruction(base.prompt, target)),
+        call=base.replace(prompt=with_instruction(base.prompt, target)),
         repair=call.repair,
     )
 
@@ -224,7 +225,8 @@ def _resolve_mode(model: Any, mode: ObjectMode) -> Literal["json", "tool", "text
     raise InvalidArgumentError(f"unknown object mode {mode!r}", argument="mode")
 
 
-def _with_instruction(prompt: Sequence[Message], target: ObjectTarget) -> tuple[Message, ...]:
+def with_instruction(prompt: Sequence[Message], target: ObjectTarget) -> tuple[Message, ...]:
+    """``prompt`` with ``text`` mode's schema instruction after its leading system messages."""
     text = TEXT_INSTRUCTION + json.dumps(target.object_schema, ensure_ascii=False)
     if target.description:
         text += f"\nThe object: {target.description}"

@@ -12,6 +12,9 @@ and adds :class:`ObjectPart` parts:
 When no valid object can be made, a :class:`~fantasy.stream.Error` part carrying
 :class:`~fantasy.errors.NoObjectGeneratedError` ends the stream instead of ``Finish``.
 
+A :class:`~fantasy.stream.Retry` part from the model (a fallback model switching after
+its first part) is passed on and starts the object over: what came before it is void.
+
 Partial objects cost ``O(depth)`` to emit: the incremental parser
 (:mod:`fantasy._partial_json`) scans each delta once, and a partial's value is built
 only when ``ObjectPart.object`` is read.
@@ -20,7 +23,7 @@ only when ``ObjectPart.object`` is read.
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias
 
@@ -37,7 +40,13 @@ from fantasy.stream import StreamAccumulator, StreamPart
 if TYPE_CHECKING:
     from fantasy.model import LanguageModel
 
-__all__ = ["ObjectPart", "ObjectStream", "ObjectStreamPart", "SyncObjectStream"]
+__all__ = [
+    "FallbackObjectStream",
+    "ObjectPart",
+    "ObjectStream",
+    "ObjectStreamPart",
+    "SyncObjectStream",
+]
 
 T = TypeVar("T", default=Any)
 _UNSET: Any = object()
@@ -98,7 +107,7 @@ ObjectStreamPart: TypeAlias = StreamPart | ObjectPart
 """What an :class:`ObjectStream` yields."""
 
 
-class _Collector:
+class JSONCollector:
     """Collects the JSON text of one streamed answer and feeds the partial parser."""
 
     def __init__(self, plan: ObjectPlan) -> None:
@@ -213,10 +222,15 @@ class ObjectStream(Generic[T]):
         await self.aclose()
 
     async def _produce(self) -> AsyncGenerator[ObjectStreamPart, None]:
-        collector = _Collector(self._plan)
+        collector = JSONCollector(self._plan)
         source = self._model.stream(self._plan.call)
         try:
             async for part in source:
+                if isinstance(part, stream.Retry):
+                    # The model retried or switched by itself: start the object over.
+                    collector = JSONCollector(self._plan)
+                    yield part
+                    continue
                 collector.accumulator.add(part)
                 if isinstance(part, stream.Finish):
                     continue
@@ -240,7 +254,7 @@ class ObjectStream(Generic[T]):
             async for final_part in self._finish(collector):
                 yield final_part
 
-    async def _finish(self, collector: _Collector) -> AsyncIterator[ObjectStreamPart]:
+    async def _finish(self, collector: JSONCollector) -> AsyncIterator[ObjectStreamPart]:
         response = collector.accumulator.response()
         finish_reason = self._plan.finish_reason(response.finish_reason)
         raw_text = collector.raw_text()
@@ -273,6 +287,46 @@ class ObjectStream(Generic[T]):
             raw_finish_reason=response.raw_finish_reason,
             provider_metadata=response.provider_metadata,
         )
+
+
+class FallbackObjectStream(ObjectStream[T]):
+    """An object stream fed by another producer: a fallback model's chain of streams.
+
+    ``parts`` yields the parts of whichever model's object stream is answering (and
+    :class:`~fantasy.stream.Retry` parts between them); ``outcome`` gives the result
+    of the stream that finished.
+    """
+
+    def __init__(
+        self,
+        parts: AsyncGenerator[ObjectStreamPart, None],
+        outcome: Callable[[], ObjectResponse[T]],
+    ) -> None:
+        self._source = parts
+        self._answer = outcome
+        self._parts = self._produce()
+        self._result: ObjectResponse[T] | None = None
+        self._error: BaseException | None = None
+
+    def outcome(self) -> ObjectResponse[T]:
+        """The result of a stream that has run to its end (raises its error)."""
+        if self._error is not None:
+            raise self._error
+        if self._result is None:
+            self._result = self._answer()
+        return self._result
+
+    async def _produce(self) -> AsyncGenerator[ObjectStreamPart, None]:
+        try:
+            async for part in self._source:
+                if isinstance(part, stream.Error):
+                    self._error = part.error
+                yield part
+        except Exception as error:
+            self._error = error
+            raise
+        finally:
+            await self._source.aclose()
 
 
 class SyncObjectStream(Generic[T]):

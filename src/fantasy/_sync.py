@@ -14,7 +14,7 @@ from collections.abc import AsyncIterable, Coroutine, Iterator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from fantasy.errors import FantasyError
+from fantasy.errors import UsageError
 
 __all__ = ["iter_sync", "run_sync"]
 
@@ -37,7 +37,7 @@ def _get_loop() -> asyncio.AbstractEventLoop:
             _loop, _loop_thread = loop, thread
         if threading.current_thread() is _loop_thread:
             # Blocking here would stop the very loop that must run the call: a deadlock.
-            raise FantasyError(
+            raise UsageError(
                 "a blocking (*_sync) fantasy call was made from code running on fantasy's "
                 "sync event loop (a callback, hook or async tool of a *_sync run); make "
                 "that code async and use the async API (await agent.generate(...))"
@@ -57,11 +57,11 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion on the private loop and return its result.
 
     Raises:
-        FantasyError: When called from the private loop itself (it would deadlock).
+        UsageError: When called from the private loop itself (it would deadlock).
     """
     try:
         loop = _get_loop()
-    except FantasyError:
+    except UsageError:
         coro.close()  # never awaited: close it without a "never awaited" warning
         raise
     return _wait(asyncio.run_coroutine_threadsafe(coro, loop))

@@ -41,44 +41,49 @@ The loop (one implementation for every entry point, see :mod:`fantasy._agent_run
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
-from types import TracebackType
-from typing import Any, Unpack, cast
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mapping, Sequence
+from types import TracebackType, UnionType
+from typing import Any, Generic, Unpack, cast
 
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart
+from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
+from fantasy._agent_limits import UsageLimits
 from fantasy._agent_messages import initial_prompt
-from fantasy._agent_output import AgentOutput, final_output
+from fantasy._agent_output import OutputSpec, OutputValidator, RunOutput
 from fantasy._agent_results import (
     AgentResult,
+    OutputT,
     PrepareStepContext,
     PrepareStepResult,
     StepResult,
     StopReason,
 )
-from fantasy._agent_run import AgentRun, ModelRequest
+from fantasy._agent_run import AgentRun, ModelRequest, SystemPrompt
 from fantasy._agent_settings import DEFAULT_MAX_STEPS, AgentOptions, PrepareStep, Settings
 from fantasy._sync import iter_sync, run_sync
 from fantasy._validation import InvalidToolCallError, RepairToolCall
 from fantasy.agent_tools import (
+    NO_DEPS,
     AgentTool,
     AnyTool,
+    DepsT,
     ExecutableProviderTool,
+    RunContext,
     ToolContext,
     ToolResponse,
     tool,
 )
-from fantasy.errors import FantasyError, InvalidArgumentError
+from fantasy.errors import FantasyError, InvalidArgumentError, ModelRetry, UsageLimitExceeded
 from fantasy.messages import FilePart, Message
 from fantasy.model import LanguageModel, ObjectMode
 from fantasy.retry import Retry, RetryPolicy
 from fantasy.tools import FunctionTool, ProviderDefinedTool
+from fantasy.toolset import Toolset, check_unique
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
     "Agent",
     "AgentEvent",
     "AgentOptions",
-    "AgentOutput",
     "AgentResult",
     "AgentRun",
     "AgentStream",
@@ -87,23 +92,30 @@ __all__ = [
     "ExecutableProviderTool",
     "InvalidToolCallError",
     "ModelRequest",
+    "ModelRetry",
+    "OutputValidator",
     "PrepareStep",
     "PrepareStepContext",
     "PrepareStepResult",
     "RepairToolCall",
     "Retry",
     "RetryPolicy",
+    "RunContext",
     "StepFinish",
     "StepResult",
     "StepStart",
     "StopReason",
+    "SystemPrompt",
+    "ToolEvent",
     "ToolContext",
     "ToolResponse",
+    "UsageLimitExceeded",
+    "UsageLimits",
     "tool",
 ]
 
 
-def _finished(run: AgentRun) -> AgentResult:
+def _finished(run: AgentRun[Any, OutputT]) -> AgentResult[OutputT]:
     if run.result is not None:
         return run.result
     if run.error is not None:
@@ -111,16 +123,17 @@ def _finished(run: AgentRun) -> AgentResult:
     raise FantasyError("the agent stream was closed before the run finished")
 
 
-class AgentStream:
+class AgentStream(Generic[OutputT]):
     """A running agent: ``async for`` its events, then ``await result()``.
 
     Events are every model stream part plus :class:`StepStart`, :class:`StepFinish`,
-    :class:`~fantasy.retry.Retry` and one :class:`~fantasy.stream.ToolResult` per client
-    tool result (see :mod:`fantasy._agent_events` for the order). Use ``async with`` (or
+    :class:`~fantasy.retry.Retry`, one :class:`~fantasy.stream.ToolResult` per client
+    tool result and, with a typed output, :class:`~fantasy.object.ObjectPart` parts
+    (see :mod:`fantasy._agent_events` for the order). Use ``async with`` (or
     :meth:`aclose`) when you may stop early: closing stops the model stream and tools.
     """
 
-    def __init__(self, run: AgentRun) -> None:
+    def __init__(self, run: AgentRun[Any, OutputT]) -> None:
         self._run = run
         self._events = run.events()
 
@@ -130,7 +143,7 @@ class AgentStream:
     async def __anext__(self) -> AgentEvent:
         return await self._events.__anext__()
 
-    async def result(self) -> AgentResult:
+    async def result(self) -> AgentResult[OutputT]:
         """The run's result, consuming the remaining events first.
 
         Raises:
@@ -145,7 +158,7 @@ class AgentStream:
         """Stop the run: the model stream is closed and running tools are cancelled."""
         await self._events.aclose()
 
-    async def __aenter__(self) -> AgentStream:
+    async def __aenter__(self) -> AgentStream[OutputT]:
         return self
 
     async def __aexit__(
@@ -157,10 +170,10 @@ class AgentStream:
         await self.aclose()
 
 
-class AgentStreamSync:
+class AgentStreamSync(Generic[OutputT]):
     """The blocking form of :class:`AgentStream`: iterate events, then ``result()``."""
 
-    def __init__(self, stream: AgentStream) -> None:
+    def __init__(self, stream: AgentStream[OutputT]) -> None:
         self._run = stream._run
         # iter_sync is a generator function: its iterator can be closed.
         self._iterator = cast(Generator[AgentEvent, None, None], iter_sync(stream))
@@ -171,7 +184,7 @@ class AgentStreamSync:
     def __next__(self) -> AgentEvent:
         return next(self._iterator)
 
-    def result(self) -> AgentResult:
+    def result(self) -> AgentResult[OutputT]:
         """The run's result, consuming the remaining events first."""
         for _ in self._iterator:
             pass
@@ -181,7 +194,7 @@ class AgentStreamSync:
         """Stop the run early."""
         self._iterator.close()
 
-    def __enter__(self) -> AgentStreamSync:
+    def __enter__(self) -> AgentStreamSync[OutputT]:
         return self
 
     def __exit__(
@@ -193,66 +206,109 @@ class AgentStreamSync:
         self.close()
 
 
-def _agent_tools(tools: Sequence[AnyTool | Callable[..., Any]]) -> tuple[AnyTool, ...]:
+def _agent_tools(
+    tools: Sequence[AnyTool | Toolset | Callable[..., Any]],
+) -> tuple[tuple[AnyTool, ...], tuple[Toolset, ...]]:
     out: list[AnyTool] = []
+    toolsets: list[Toolset] = []
     for item in tools:
-        if isinstance(item, FunctionTool):
+        if isinstance(item, Toolset):
+            toolsets.append(item)
+        elif isinstance(item, FunctionTool):
             raise InvalidArgumentError(
                 f"FunctionTool {item.name!r} has no code to run; use AgentTool or @tool",
                 argument="tools",
             )
-        if isinstance(item, AgentTool | ExecutableProviderTool | ProviderDefinedTool):
+        elif isinstance(item, AgentTool | ExecutableProviderTool | ProviderDefinedTool):
             out.append(item)
         elif callable(item):
             out.append(AgentTool.from_function(item))
         else:
             raise InvalidArgumentError(f"not a tool: {item!r}", argument="tools")
-    names = [t.name for t in out]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise InvalidArgumentError(f"duplicate tool name(s): {duplicates}", argument="tools")
-    return tuple(out)
+    check_unique(out)
+    return tuple(out), tuple(toolsets)
 
 
-class Agent:
+class Agent(Generic[DepsT, OutputT]):
     """A model with a system prompt and tools, run in a loop (see the module docstring).
+
+    ``Agent[Deps, Output]`` is generic in the type of its runs' dependencies and of its
+    output: ``Agent(model, deps_type=Db, output_type=Report)`` is an ``Agent[Db, Report]``,
+    its results' ``output`` is a ``Report`` and its tools may take a ``ToolContext[Db]``.
 
     Args:
         model: The language model.
-        system_prompt: The system prompt (none when empty).
+        system_prompt: The system prompt (none when empty), or a function (sync or
+            async) of the run's :class:`RunContext` returning it, called once per run.
         tools: :class:`AgentTool`, :class:`ExecutableProviderTool`,
             :class:`~fantasy.tools.ProviderDefinedTool`, or typed functions (wrapped
-            with :meth:`AgentTool.from_function`).
+            with :meth:`AgentTool.from_function`), and :class:`~fantasy.toolset.Toolset`
+            objects such as MCP servers (:mod:`fantasy.mcp`), whose tools are listed when
+            each run starts.
+        deps_type: The type of ``deps=`` (for type checkers; not checked at run time).
+        output_type: The type of the output (pydantic model, dataclass, TypedDict,
+            primitive, ``list[...]``, a union, or a JSON Schema mapping). Without it the
+            output is the final text.
+        output_mode: How the output is asked for: ``"auto"`` (``"tool"`` when the agent
+            has tools, else the model's best), ``"tool"``, ``"json"`` or ``"text"``.
+        output_name: The output's schema name (the output tool's name).
+        output_description: What the output is.
+        output_retries: How many invalid outputs the model may correct before the run
+            raises :class:`~fantasy.errors.NoObjectGeneratedError`.
+        output_validators: Functions (sync or async) of ``(ctx, output)`` returning the
+            output; raising :class:`~fantasy.errors.ModelRetry` sends its message to the
+            model and asks again.
         **options: Defaults of every run (:class:`AgentOptions`): call settings
             (``max_output_tokens``, ``temperature``, ``top_p``, ``top_k``,
             ``presence_penalty``, ``frequency_penalty``, ``stop_sequences``, ``seed``,
             ``tool_choice``, ``provider_options``, ``headers``), loop settings
-            (``stop_when``, ``max_steps``, ``prepare_step``, ``repair_tool_call``,
-            ``retry``, ``max_parallel_tools``) and callbacks (``on_text_delta``,
-            ``on_reasoning_delta``, ``on_tool_input_delta``, ``on_tool_call``,
-            ``on_tool_result``, ``on_source``, ``on_step_start``, ``on_step_finish``,
-            ``on_retry``, ``on_error``, ``on_part``). Each may be overridden per call.
+            (``stop_when``, ``max_steps``, ``usage_limits``, ``tool_errors``,
+            ``prepare_step``, ``repair_tool_call``, ``retry``, ``max_parallel_tools``) and
+            callbacks (``on_text_delta``, ``on_reasoning_delta``, ``on_tool_input_delta``,
+            ``on_tool_call``, ``on_tool_result``, ``on_source``, ``on_step_start``,
+            ``on_step_finish``, ``on_retry``, ``on_error``, ``on_part``). Each may be
+            overridden per call.
     """
 
-    run_type: type[AgentRun] = AgentRun
+    run_type: type[AgentRun[Any, Any]] = AgentRun
     """The run class; a subclass may wrap its seams (``request``, ``execute_tool``)."""
 
     def __init__(
         self,
         model: LanguageModel,
         *,
-        system_prompt: str = "",
-        tools: Sequence[AnyTool | Callable[..., Any]] = (),
+        system_prompt: SystemPrompt = "",
+        tools: Sequence[AnyTool | Toolset | Callable[..., Any]] = (),
+        deps_type: type[DepsT] | None = None,
+        output_type: type[OutputT] | Mapping[str, Any] | UnionType | None = None,
+        output_mode: ObjectMode = "auto",
+        output_name: str = "",
+        output_description: str = "",
+        output_retries: int = 1,
+        output_validators: Sequence[OutputValidator] = (),
         **options: Unpack[AgentOptions],
     ) -> None:
         self.model = model
         self.system_prompt = system_prompt
-        self.tools = _agent_tools(tools)
+        self.tools, self.toolsets = _agent_tools(tools)
+        self.deps_type = deps_type
+        self.output: OutputSpec | None = None
+        if output_type is not None:
+            self.output = OutputSpec(
+                schema=output_type,
+                mode=output_mode,
+                name=output_name,
+                description=output_description,
+                retries=output_retries,
+                validators=tuple(output_validators),
+            )
+            RunOutput(self.output, model, [t.name for t in self.tools])  # fail early
         self._options: dict[str, Any] = dict(options)
         Settings.resolve(self._options, {})  # fail early on bad options
 
     def __repr__(self) -> str:
-        return f"Agent(model={self.model!r}, tools={[t.name for t in self.tools]!r})"
+        toolsets = f", toolsets={list(self.toolsets)!r}" if self.toolsets else ""
+        return f"Agent(model={self.model!r}, tools={[t.name for t in self.tools]!r}{toolsets})"
 
     def _run(
         self,
@@ -260,16 +316,54 @@ class Agent:
         prompt: str | None,
         messages: Sequence[Message],
         files: Sequence[FilePart],
+        deps: DepsT,
         options: dict[str, Any],
-    ) -> AgentStream:
-        run = self.run_type(
+    ) -> AgentStream[OutputT]:
+        system = self.system_prompt
+        static = system if isinstance(system, str) else ""
+        run: AgentRun[DepsT, OutputT] = self.run_type(
             model=self.model,
             tools=self.tools,
-            prompt=tuple(initial_prompt(self.system_prompt, messages, prompt, files)),
+            toolsets=self.toolsets,
+            prompt=tuple(initial_prompt(static, messages, prompt, files)),
             settings=Settings.resolve(self._options, options),
             streaming=streaming,
+            deps=deps,
+            output=self.output,
+            system_prompt="" if isinstance(system, str) else system,
         )
         return AgentStream(run)
+
+    def as_tool(
+        self,
+        name: str,
+        description: str,
+        *,
+        deps: Callable[[ToolContext[Any]], DepsT] | None = None,
+        forward_events: bool = True,
+        parallel: bool = False,
+    ) -> AgentTool:
+        """This agent as a tool of another agent.
+
+        The tool's one argument is ``prompt``, the task; its result is this agent's
+        output (its final text, or its typed output as JSON). Usage rolls up into the
+        parent's result, events are forwarded into the parent's stream (wrapped in
+        :class:`ToolEvent`), cancelling the parent cancels the run, and errors are the
+        parent's tool errors under the usual rules (see :mod:`fantasy._agent_as_tool`).
+
+        Args:
+            name: The tool's name.
+            description: What the agent does, for the parent's model.
+            deps: This agent's ``deps`` for a call, from the parent's tool context
+                (e.g. ``lambda ctx: ctx.deps`` to share them); none by default.
+            forward_events: Forward this agent's events into a streaming parent.
+            parallel: Whether calls may run concurrently with other parallel-safe calls.
+        """
+        from fantasy._agent_as_tool import agent_as_tool
+
+        return agent_as_tool(
+            self, name, description, deps=deps, forward_events=forward_events, parallel=parallel
+        )
 
     async def generate(
         self,
@@ -277,17 +371,22 @@ class Agent:
         *,
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
+        deps: DepsT = NO_DEPS,
         **options: Unpack[AgentOptions],
-    ) -> AgentResult:
+    ) -> AgentResult[OutputT]:
         """Run the agent with non-streaming model calls.
 
         Args:
             prompt: The user's prompt (the last user message).
             messages: Conversation history placed before the prompt.
             files: Files attached to the prompt's user message.
+            deps: The run's dependencies (``ctx.deps`` of tools, hooks and validators).
             **options: Per-call overrides of the agent's options.
+
+        Raises:
+            NoObjectGeneratedError: No valid typed output within ``output_retries``.
         """
-        async with self._run(False, prompt, messages, files, dict(options)) as events:
+        async with self._run(False, prompt, messages, files, deps, dict(options)) as events:
             return await events.result()
 
     def stream(
@@ -296,85 +395,19 @@ class Agent:
         *,
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
+        deps: DepsT = NO_DEPS,
         **options: Unpack[AgentOptions],
-    ) -> AgentStream:
+    ) -> AgentStream[OutputT]:
         """Run the agent with streaming model calls; iterate the returned stream.
 
         Args:
             prompt: The user's prompt (the last user message).
             messages: Conversation history placed before the prompt.
             files: Files attached to the prompt's user message.
+            deps: The run's dependencies (``ctx.deps`` of tools, hooks and validators).
             **options: Per-call overrides of the agent's options.
         """
-        return self._run(True, prompt, messages, files, dict(options))
-
-    async def generate_output(
-        self,
-        prompt: str | None = None,
-        *,
-        output_type: Any,
-        output_mode: ObjectMode = "auto",
-        output_name: str = "",
-        output_description: str = "",
-        messages: Sequence[Message] = (),
-        files: Sequence[FilePart] = (),
-        **options: Unpack[AgentOptions],
-    ) -> AgentOutput[Any]:
-        """Run the agent, then get its final answer as a typed object.
-
-        The tool loop runs as in :meth:`generate`; then one structured-object call over
-        the whole conversation (see :mod:`fantasy.object`) produces the answer.
-
-        Args:
-            prompt: The user's prompt (the last user message).
-            output_type: A Python type (pydantic model, dataclass, TypedDict, list or
-                union of them) or a JSON Schema mapping.
-            output_mode: The object mode (``"auto"``: the model's best).
-            output_name: Schema name (the tool name in ``tool`` mode).
-            output_description: What the object is.
-            messages: Conversation history placed before the prompt.
-            files: Files attached to the prompt's user message.
-            **options: Per-call overrides of the agent's options.
-
-        Raises:
-            NoObjectGeneratedError: The final answer did not parse or validate.
-        """
-        result = await self.generate(prompt, messages=messages, files=files, **options)
-        return await final_output(
-            self.model,
-            result,
-            Settings.resolve(self._options, dict(options)),
-            output_type,
-            mode=output_mode,
-            name=output_name,
-            description=output_description,
-        )
-
-    def generate_output_sync(
-        self,
-        prompt: str | None = None,
-        *,
-        output_type: Any,
-        output_mode: ObjectMode = "auto",
-        output_name: str = "",
-        output_description: str = "",
-        messages: Sequence[Message] = (),
-        files: Sequence[FilePart] = (),
-        **options: Unpack[AgentOptions],
-    ) -> AgentOutput[Any]:
-        """Blocking :meth:`generate_output`."""
-        return run_sync(
-            self.generate_output(
-                prompt,
-                output_type=output_type,
-                output_mode=output_mode,
-                output_name=output_name,
-                output_description=output_description,
-                messages=messages,
-                files=files,
-                **options,
-            )
-        )
+        return self._run(True, prompt, messages, files, deps, dict(options))
 
     def generate_sync(
         self,
@@ -382,10 +415,11 @@ class Agent:
         *,
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
+        deps: DepsT = NO_DEPS,
         **options: Unpack[AgentOptions],
-    ) -> AgentResult:
+    ) -> AgentResult[OutputT]:
         """Blocking :meth:`generate`."""
-        return run_sync(self.generate(prompt, messages=messages, files=files, **options))
+        return run_sync(self.generate(prompt, messages=messages, files=files, deps=deps, **options))
 
     def stream_sync(
         self,
@@ -393,8 +427,10 @@ class Agent:
         *,
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
+        deps: DepsT = NO_DEPS,
         **options: Unpack[AgentOptions],
-    ) -> AgentStreamSync:
+    ) -> AgentStreamSync[OutputT]:
         """Blocking :meth:`stream`: iterate events, then call ``result()``."""
-        events = self.stream(prompt, messages=messages, files=files, **options)
-        return AgentStreamSync(events)
+        return AgentStreamSync(
+            self.stream(prompt, messages=messages, files=files, deps=deps, **options)
+        )

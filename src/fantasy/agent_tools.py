@@ -35,6 +35,7 @@ from fantasy.errors import FantasyWarning, InvalidArgumentError
 from fantasy.messages import ErrorOutput, MediaOutput, Message, TextOutput, ToolResultOutput
 from fantasy.schema import FunctionSchema, function_schema
 from fantasy.tools import FunctionTool, ProviderDefinedTool, check_tool_name
+from fantasy.usage import Usage
 
 P = ParamSpec("P", default=...)
 R = TypeVar("R", default=Any)
@@ -42,7 +43,10 @@ R = TypeVar("R", default=Any)
 __all__ = [
     "AgentTool",
     "AnyTool",
+    "NO_DEPS",
+    "DepsT",
     "ExecutableProviderTool",
+    "RunContext",
     "ToolContext",
     "ToolResponse",
     "ToolRun",
@@ -52,21 +56,47 @@ __all__ = [
 ]
 
 
+DepsT = TypeVar("DepsT", default=None)
+"""The type of a run's dependencies (``deps=``); ``None`` when an agent has none."""
+
+NO_DEPS: Any = None
+"""The ``deps`` of a run given none (typed ``Any`` so it fits every ``DepsT``)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ToolContext:
-    """What a running tool may know about its call.
+class RunContext(Generic[DepsT]):
+    """What code called during an agent run knows about the run.
+
+    Tools (:class:`ToolContext`), ``prepare_step`` hooks, output validators and a
+    dynamic system prompt receive it.
+
+    Attributes:
+        deps: The run's dependencies (``deps=`` of ``generate``/``stream``).
+        step_number: The current step (0-based).
+        messages: The messages of the step (for a tool: the prompt sent in that step).
+        usage: The usage of the run's model calls so far.
+        retry: How many times the thing being run has been rejected so far in this run
+            (a tool: its failed calls; an output validator: the rejected outputs).
+    """
+
+    deps: DepsT = NO_DEPS
+    step_number: int = 0
+    messages: tuple[Message, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+    retry: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToolContext(RunContext[DepsT]):
+    """What a running tool may know about its call (and its run: :class:`RunContext`).
 
     Attributes:
         tool_call_id: The id of the call being run.
         tool_name: The tool's name.
-        step_number: The agent step (0-based) that made the call.
-        messages: The prompt messages sent to the model in that step.
     """
 
     tool_call_id: str
     tool_name: str
-    step_number: int = 0
-    messages: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +132,7 @@ class ToolResponse:
         return TextOutput(text=self.text)
 
 
-ToolRun: TypeAlias = Callable[[dict[str, Any], ToolContext], Any]
+ToolRun: TypeAlias = Callable[[dict[str, Any], ToolContext[Any]], Any]
 """``run(input, ctx)``: sync or async; ``input`` is the decoded JSON object."""
 
 
@@ -226,7 +256,7 @@ def _validation_message(name: str, error: ValidationError) -> str:
 
 
 def _typed_runner(function: Callable[..., Any], signature: FunctionSchema) -> ToolRun:
-    def arguments(data: dict[str, Any], ctx: ToolContext) -> dict[str, Any]:
+    def arguments(data: dict[str, Any], ctx: ToolContext[Any]) -> dict[str, Any]:
         try:
             parsed = signature.model.model_validate(data)
         except ValidationError as error:
@@ -241,12 +271,12 @@ def _typed_runner(function: Callable[..., Any], signature: FunctionSchema) -> To
 
     if _is_async(function):
 
-        async def run_async(data: dict[str, Any], ctx: ToolContext) -> Any:
+        async def run_async(data: dict[str, Any], ctx: ToolContext[Any]) -> Any:
             return await function(**arguments(data, ctx))
 
         return run_async
 
-    def run_sync(data: dict[str, Any], ctx: ToolContext) -> Any:
+    def run_sync(data: dict[str, Any], ctx: ToolContext[Any]) -> Any:
         return function(**arguments(data, ctx))
 
     return run_sync
@@ -335,7 +365,7 @@ def _is_async(function: Callable[..., Any]) -> bool:
     return call is not None and inspect.iscoroutinefunction(call)
 
 
-async def run_tool(run: ToolRun, data: dict[str, Any], ctx: ToolContext) -> ToolResponse:
+async def run_tool(run: ToolRun, data: dict[str, Any], ctx: ToolContext[Any]) -> ToolResponse:
     """Run a tool function (sync ones in a worker thread) and normalise its result."""
     if _is_async(run):
         result = await run(data, ctx)

@@ -9,11 +9,16 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     │   ├── RateLimitError       429 (retry_after seconds when the provider says it)
     │   ├── ContextTooLargeError prompt over the context window (used / max tokens)
     │   ├── InvalidResponseError malformed provider JSON or event (raw kept)
-    │   ├── IncompleteStreamError stream closed without a finish signal (retryable)
+    │   ├── IncompleteResponseError a whole answer the provider left unfinished (retryable)
+    │   │   └── IncompleteStreamError stream closed without a finish signal (retryable)
     │   └── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
-    └── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
+    ├── ModelRetry               raised by a tool or output validator: the model tries again
+    ├── UsageError               fantasy used in a way that cannot work (always reaches you)
+    ├── UsageLimitExceeded       a run's usage limit: limit, usage, requests, result so far
+    ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
+    └── FallbackError            every model of a FallbackModel failed: errors, models
 
 When retries give up (:mod:`fantasy.retry`), the last attempt's error itself is raised,
 whatever the number of attempts, with ``attempts`` holding every attempt's error in order
@@ -35,16 +40,21 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthenticationError",
     "ContextTooLargeError",
+    "FallbackError",
     "FantasyError",
     "FantasyWarning",
+    "IncompleteResponseError",
     "IncompleteStreamError",
     "InvalidArgumentError",
     "InvalidResponseError",
+    "ModelRetry",
     "NoObjectGeneratedError",
     "ProviderError",
     "RateLimitError",
     "StreamIdleTimeoutError",
     "ToolExecutionError",
+    "UsageError",
+    "UsageLimitExceeded",
     "attempts_of",
     "is_retryable",
     "redact",
@@ -112,6 +122,16 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _should_retry_header(headers: Mapping[str, str]) -> bool | None:
+    """The ``x-should-retry`` header as a verdict (``None`` when absent or unclear)."""
+    for key, value in headers.items():
+        if key.lower() == "x-should-retry":
+            verdict = value.strip().lower()
+            if verdict in ("true", "false"):
+                return verdict == "true"
+    return None
+
+
 class FantasyError(Exception):
     """Base class of every error raised by fantasy.
 
@@ -167,7 +187,15 @@ class ProviderError(FantasyError):
 
     @property
     def is_retryable(self) -> bool:
-        """Whether sending the same request again may succeed."""
+        """Whether sending the same request again may succeed.
+
+        A response header ``x-should-retry: true`` makes any error retryable and
+        ``x-should-retry: false`` makes it never retried (the official SDKs' rule); it
+        wins over the status and over the error's own default.
+        """
+        should_retry = _should_retry_header(self.response_headers)
+        if should_retry is not None:
+            return should_retry
         if self._retryable is not None:
             return self._retryable
         return self.status_code in RETRYABLE_STATUS or (
@@ -241,7 +269,21 @@ class InvalidResponseError(ProviderError):
         self.raw = redact(raw)
 
 
-class IncompleteStreamError(ProviderError):
+class IncompleteResponseError(ProviderError):
+    """The answer is unfinished: no finish reason, or a status saying it is in progress.
+
+    Raised for a whole (non-streamed) answer whose provider rules say it is not final,
+    for instance a Messages answer with ``stop_reason: null``, a Gemini candidate
+    without ``finishReason`` or a Responses answer still ``in_progress``. Retryable:
+    running its tool calls as if the model had finished could end a run silently.
+    """
+
+    def __init__(self, message: str = "the answer is incomplete", **kwargs: Any):
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class IncompleteStreamError(IncompleteResponseError):
     """The stream closed before the provider's finish signal. Retryable."""
 
     def __init__(self, message: str = "stream ended before a finish signal", **kwargs: Any):
@@ -283,6 +325,57 @@ class ToolExecutionError(FantasyError):
         self.tool_call_id = tool_call_id
 
 
+class ModelRetry(FantasyError):
+    """Raised by a tool or an output validator to ask the model to try again.
+
+    The message goes to the model (as the tool's error result, or with the rejected
+    output) and the run goes on; it never raises out of the run, whatever the agent's
+    ``tool_errors`` setting.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(FantasyError):
+    """fantasy was used in a way that cannot work (a programming error of the caller).
+
+    Raised inside a tool (for example a blocking ``*_sync`` call made from fantasy's own
+    event loop) it always reaches the caller, never the model.
+    """
+
+
+class UsageLimitExceeded(FantasyError):
+    """A run would exceed one of its usage limits (:class:`~fantasy.agent.UsageLimits`).
+
+    Attributes:
+        limit: The limit's name (``"requests"``, ``"input_tokens"``, ``"output_tokens"``,
+            ``"total_tokens"`` or ``"tool_calls"``).
+        usage: The run's usage so far.
+        requests: Model requests made so far.
+        tool_calls: Tool calls run so far.
+        result: The partial run (the steps taken so far) as an agent result.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        usage: Usage,
+        requests: int,
+        tool_calls: int,
+        result: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.usage = usage
+        self.requests = requests
+        self.tool_calls = tool_calls
+        self.result = result
+
+
 class NoObjectGeneratedError(FantasyError):
     """The model's answer could not be turned into the requested object.
 
@@ -320,6 +413,24 @@ def attempts_of(error: BaseException) -> tuple[BaseException, ...]:
     """
     attempts: tuple[BaseException, ...] = getattr(error, "attempts", ())
     return attempts or (error,)
+
+
+class FallbackError(FantasyError):
+    """Every model of a :class:`~fantasy.fallback.FallbackModel` failed.
+
+    Attributes:
+        errors: Each model's final error (after its retries), in the order tried.
+        models: ``"provider:model_id"`` of each model tried, in the same order.
+
+    ``__cause__`` is the last model's error. Not retryable: the whole chain was tried.
+    """
+
+    def __init__(self, errors: list[BaseException], models: list[str]) -> None:
+        tried = "; ".join(f"{model}: {error}" for model, error in zip(models, errors, strict=False))
+        super().__init__(f"all {len(errors)} models failed: {tried}")
+        self.errors = errors
+        self.models = models
+        self.__cause__ = errors[-1] if errors else None
 
 
 def is_retryable(error: BaseException) -> bool:

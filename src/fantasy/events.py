@@ -15,13 +15,16 @@
                     print(f" [step {event.step_number}: {step.finish_reason}]")
 
 :data:`AgentEvent` is the union of them all: the model's stream parts (the classes of
-:mod:`fantasy.stream`), :class:`StepStart`, :class:`StepFinish` and :class:`Retry`.
+:mod:`fantasy.stream`), :class:`StepStart`, :class:`StepFinish`, :class:`Retry`,
+:class:`ObjectPart` (typed output as it grows) and :class:`ToolEvent` (the events of an
+agent used as a tool).
 See the guide's "Streaming" section for each event's fields and order.
 """
 
 from __future__ import annotations
 
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart
+from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
+from fantasy._object_stream import ObjectPart
 from fantasy.retry import Retry
 from fantasy.stream import (
     Error,
@@ -49,6 +52,7 @@ __all__ = [
     "Error",
     "File",
     "Finish",
+    "ObjectPart",
     "ReasoningDelta",
     "ReasoningEnd",
     "ReasoningStart",
@@ -65,6 +69,7 @@ __all__ = [
     "ToolInputDelta",
     "ToolInputEnd",
     "ToolInputStart",
+    "ToolEvent",
     "ToolResult",
     "Warnings",
 ]

@@ -46,6 +46,7 @@ _TYPE_MODULES = {
     "vercel": "fantasy.providers.vercel.options",
     "bedrock": "fantasy.providers.bedrock",
     "azure": "fantasy.providers.azure",
+    "fallback": "fantasy.fallback",
 }
 
 T = TypeVar("T", bound="ProviderData")

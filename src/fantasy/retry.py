@@ -29,7 +29,7 @@ import logging
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from fantasy._http import parse_retry_after
 from fantasy.errors import (
@@ -38,6 +38,7 @@ from fantasy.errors import (
     RateLimitError,
     is_retryable,
 )
+from fantasy.stream import Retry
 
 __all__ = ["Retrier", "Retry", "RetryPolicy", "retry_after_of", "retry_call", "retry_iter"]
 
@@ -113,26 +114,6 @@ class RetryPolicy:
         if requested is not None and 0 <= requested <= self.max_retry_after:
             return requested
         return self.backoff(retry, rng)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Retry:
-    """A failed attempt is about to be retried (also an agent stream event).
-
-    Attributes:
-        attempt: The number of the retry about to start (1 = first retry).
-        error: Why the previous attempt failed.
-        delay: Seconds waited before the retry.
-        discarded: How many parts of the failed attempt had already been delivered (in
-            an agent stream: every part since the step's ``StepStart`` or the previous
-            ``Retry``). They are void: the step is rebuilt from the new attempt alone.
-    """
-
-    attempt: int
-    error: BaseException
-    delay: float
-    discarded: int = 0
-    type: Literal["retry"] = "retry"
 
 
 class Retrier:

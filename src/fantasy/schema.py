@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from fantasy._tool_schema import normalize_tool_schema
 from fantasy.errors import InvalidArgumentError
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "clean_schema",
     "function_schema",
     "json_schema",
+    "normalize_tool_schema",
     "parse_docstring",
 ]
 
@@ -234,12 +236,13 @@ def _is_context(annotation: Any, context_type: type[Any] | None) -> bool:
         return False
     if get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
-    if annotation is context_type:
+    if (get_origin(annotation) or annotation) is context_type:  # ToolContext[Deps] too
         return True
     # ``ToolContext | None`` (or Optional[ToolContext]) is injected too: the agent always
     # supplies a context, so it must never leak into the model-facing schema.
     members = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else ()
-    return context_type in members and all(m in (context_type, type(None)) for m in members)
+    bare = [get_origin(m) or m for m in members]
+    return context_type in bare and all(m in (context_type, type(None)) for m in bare)
 
 
 def function_schema(

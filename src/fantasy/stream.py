@@ -9,6 +9,10 @@ Order rules every provider follows:
   complete raw input text.
 * :class:`Finish` is the last part of a successful stream. A stream that fails yields
   :class:`Error` (in-band provider errors) or raises (transport and decode errors).
+* :class:`Retry` appears only in the streams of models that retry or switch models by
+  themselves (:class:`~fantasy.fallback.FallbackModel`) and in agent streams: every part
+  delivered since the start (or the previous ``Retry``) is void, and a new attempt
+  follows from scratch. :class:`StreamAccumulator` starts over when it sees one.
 
 Use the classes module-qualified: ``stream.TextDelta``, ``stream.Finish``.
 """
@@ -40,6 +44,7 @@ __all__ = [
     "ReasoningEnd",
     "ReasoningStart",
     "ResponseMetadata",
+    "Retry",
     "Source",
     "StreamAccumulator",
     "StreamPart",
@@ -248,6 +253,35 @@ class Error:
     type: Literal["error"] = "error"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retry:
+    """A failed attempt is about to be retried, or another model takes over.
+
+    An agent stream yields one before each retry of a step's model call; a model that
+    retries or falls back by itself (:class:`~fantasy.fallback.FallbackModel`) yields
+    one in its own stream. Either way the parts delivered since the start (of the step,
+    in an agent stream) or since the previous ``Retry`` are void: what follows is a new
+    attempt, and the result is built from it alone.
+
+    Attributes:
+        attempt: The number of the retry about to start (1 = first retry).
+        error: Why the previous attempt failed.
+        delay: Seconds waited before the retry.
+        discarded: How many parts of the failed attempt had already been delivered (in
+            an agent stream: every part since the step's ``StepStart`` or the previous
+            ``Retry``). They are void: the step is rebuilt from the new attempt alone.
+        model: ``"provider:model_id"`` of the model making the new attempt when a
+            fallback switched models; empty when the same model is retried.
+    """
+
+    attempt: int
+    error: BaseException
+    delay: float
+    discarded: int = 0
+    model: str = ""
+    type: Literal["retry"] = "retry"
+
+
 StreamPart: TypeAlias = (
     Warnings
     | ResponseMetadata
@@ -266,6 +300,7 @@ StreamPart: TypeAlias = (
     | File
     | Finish
     | Error
+    | Retry
 )
 
 
@@ -286,6 +321,10 @@ class StreamAccumulator:
     """
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything: a :class:`Retry` voids the parts before it."""
         self._items: list[_Block | Content] = []
         self._blocks: dict[tuple[str, str], _Block] = {}
         self.warnings: list[CallWarning] = []
@@ -326,6 +365,8 @@ class StreamAccumulator:
                 self.error = part.error
             case ToolInputStart() | ToolInputDelta() | ToolInputEnd():
                 pass  # the complete input arrives in the ToolCall part
+            case Retry():
+                self.reset()
             case _:
                 assert_never(part)
 

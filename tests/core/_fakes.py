@@ -139,3 +139,31 @@ class HTTPJSONModel(BaseLanguageModel):
 
 def dumps(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
+
+
+class EventRecorder:
+    """A decoder for the stream driver that turns each event into a ``TextDelta``.
+
+    The delta's ``id`` is the event name and its text the data; ``[DONE]`` ends it.
+    """
+
+    def __init__(self) -> None:
+        self.done = False
+        self.finished = False
+
+    def feed(self, data: str, event: str) -> list[stream.StreamPart]:
+        self.done = data == "[DONE]"
+        return [stream.TextDelta(event, data)]
+
+    def finish(self) -> list[stream.StreamPart]:
+        self.finished = True
+        return []
+
+
+async def sse_events(
+    client: HTTPClient, url: str, body: Any = None, **kwargs: Any
+) -> AsyncIterator[tuple[str, str]]:
+    """The ``(event, data)`` pairs of a streamed answer, through ``client.stream_parts``."""
+    async for part in client.stream_parts(url, body, EventRecorder(), **kwargs):
+        assert isinstance(part, stream.TextDelta)
+        yield part.id, part.delta

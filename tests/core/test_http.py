@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from _fakes import sse_events
 
 from fantasy._http import HTTPClient, error_from_response, parse_retry_after
 from fantasy.errors import (
@@ -177,7 +178,7 @@ async def test_sse_stream_and_comments() -> None:
         return httpx.Response(200, content=body, headers={"content-type": "text/event-stream"})
 
     client = client_for(httpx.MockTransport(handler))
-    events = [e async for e in client.stream_sse("https://api.test/s", {"stream": True})]
+    events = [e async for e in sse_events(client, "https://api.test/s", {"stream": True})]
     assert events == [("message", '{"a":1}'), ("ping", "x"), ("message", "[DONE]")]
 
 
@@ -190,7 +191,7 @@ async def test_stream_error_status_is_typed() -> None:
 
     client = client_for(httpx.MockTransport(handler))
     with pytest.raises(RateLimitError) as info:
-        async for _ in client.stream_sse("https://api.test/s", {}):
+        async for _ in sse_events(client, "https://api.test/s", {}):
             pass
     assert info.value.retry_after == 0.25
 
@@ -212,7 +213,7 @@ async def test_stalled_stream_fails_with_retryable_idle_timeout() -> None:
     client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.05)
     received = []
     with pytest.raises(StreamIdleTimeoutError) as info:
-        async for event in client.stream_sse("https://api.test/s", {}):
+        async for event in sse_events(client, "https://api.test/s", {}):
             received.append(event)
     assert received == [("message", "{}")]
     assert info.value.is_retryable
@@ -237,7 +238,7 @@ async def test_idle_timeout_counts_only_waiting_not_the_consumer() -> None:
 
     client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.4)
     received = []
-    async for event in client.stream_sse("https://api.test/s", {}):
+    async for event in sse_events(client, "https://api.test/s", {}):
         received.append(event)
         await asyncio.sleep(0.6)  # a slow consumer is not an idle stream
     assert [data for _, data in received] == ["0", "1", "2"]
@@ -252,7 +253,7 @@ async def test_idle_timeout_fires_between_items_and_leaves_task_usable() -> None
 
     client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.05)
     with pytest.raises(StreamIdleTimeoutError):
-        async for _ in client.stream_sse("https://api.test/s", {}):
+        async for _ in sse_events(client, "https://api.test/s", {}):
             pass
     task = asyncio.current_task()
     assert task is not None

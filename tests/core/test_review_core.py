@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from _fakes import sse_events
 
 from fantasy._http import HTTPClient
 from fantasy._object_parse import parse_json_text
@@ -121,7 +122,7 @@ async def test_url_without_http_scheme_is_a_non_retryable_argument_error(url: st
         await client.post_json(url, {})
     assert not is_retryable(caught.value)
     with pytest.raises(InvalidArgumentError):
-        async for _ in client.stream_sse(url, {}):
+        async for _ in sse_events(client, url, {}):
             pass
 
 

@@ -1,6 +1,6 @@
 """Bedrock event streams on malformed input: truncated, corrupt and crafted frames.
 
-Frames go through :class:`~fantasy.providers.bedrock._eventstream.EventStreamDecoder`
+Frames go through :class:`~fantasy.providers.bedrock._eventstream.EventStreamFraming`
 then the Anthropic stream decoder, the way :class:`~fantasy.providers.bedrock.BedrockEndpoint`
 and the Claude model chain them; a sample also runs through the provider over
 ``httpx.MockTransport``.
@@ -32,7 +32,7 @@ from fantasy.messages import user_message
 from fantasy.model import Call
 from fantasy.providers.anthropic.decode import StreamDecoder
 from fantasy.providers.bedrock import BedrockProvider
-from fantasy.providers.bedrock._eventstream import EventStreamDecoder
+from fantasy.providers.bedrock._eventstream import EventStreamFraming
 from fantasy.stream import StreamPart
 
 pytest.importorskip("botocore", reason="Bedrock needs the bedrock extra (botocore)")
@@ -92,23 +92,22 @@ STREAM = b"".join(event_frame(event) for event in EVENTS)
 # --- the pipeline ------------------------------------------------------------------------
 
 
-def _feed(chunk: bytes, frames: EventStreamDecoder, decoder: StreamDecoder) -> list[StreamPart]:
+def _feed(chunk: bytes, frames: EventStreamFraming, decoder: StreamDecoder) -> list[StreamPart]:
     """Parts of one byte chunk; an in-band error ends with ``stream.Error``."""
     parts: list[StreamPart] = []
-    for item in frames.feed(chunk):
-        if not isinstance(item, str):
-            parts.append(stream.Error(item))
+    for event, data in frames.feed(chunk):
+        parts += decoder.feed(data, event)
+        if decoder.done:
             return parts
-        parts += decoder.feed(item)
-        if decoder.failed:
-            return parts
+    if frames.failure is not None:
+        parts.append(stream.Error(frames.failure))
     return parts
 
 
 def run_bytes(label: str, chunks: list[bytes]) -> Outcome:
     """Feed byte chunks like the Bedrock endpoint + Claude model; check every invariant."""
     outcome = Outcome(label, payload=UNKNOWN_PAYLOAD)
-    frames = EventStreamDecoder(provider=PROVIDER)
+    frames = EventStreamFraming(provider=PROVIDER)
     decoder = StreamDecoder(provider=PROVIDER)
     try:
         for chunk in chunks:

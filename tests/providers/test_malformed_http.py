@@ -188,7 +188,8 @@ async def test_stream_with_bodies_that_are_not_the_stream(name: str) -> None:
     bedrock = name == "bedrock"
     html = await stream_error(build, 200, "text/html", with_key(HTML))
     assert isinstance(html, InvalidResponseError | IncompleteStreamError), html
-    empty = await stream_error(build, 200, "text/event-stream", b"")
+    stream_type = "application/vnd.amazon.eventstream" if bedrock else "text/event-stream"
+    empty = await stream_error(build, 200, stream_type, b"")
     assert isinstance(empty, IncompleteStreamError), empty
     assert empty.is_retryable
     if not bedrock:

@@ -7,31 +7,21 @@ that keeps (a redacted excerpt of) the raw answer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from fantasy.errors import InvalidResponseError
+from fantasy.providers._json import invalid
 
-__all__ = ["count_of", "invalid", "vector_of"]
-
-
-def invalid(provider: str, message: str, data: Any) -> InvalidResponseError:
-    """An error for an answer of the wrong shape, with the start of the raw answer."""
-    try:
-        raw = json.dumps(data)[:2000]
-    except (TypeError, ValueError):
-        raw = repr(data)[:2000]
-    return InvalidResponseError(message, provider=provider, raw=raw)
+__all__ = ["count_of", "vector_of"]
 
 
 def vector_of(value: Any, provider: str, where: str) -> list[float]:
     """``value`` as a vector: a non-empty list of numbers (bools are not numbers)."""
     if not isinstance(value, list) or not value:
-        raise invalid(provider, f"{where} is not a non-empty list of numbers", value)
+        raise invalid(f"{where} is not a non-empty list of numbers", value, provider)
     for number in value:
         if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise invalid(provider, f"{where} holds a non-number", number)
+            raise invalid(f"{where} holds a non-number", number, provider)
     return value
 
 

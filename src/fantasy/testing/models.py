@@ -352,8 +352,9 @@ class TestModel(BaseLanguageModel):
     Schema by :func:`example_value`. City names ("in Florence") and arithmetic ("2 + 3")
     in the last user message fill location and expression fields. When the prompt holds
     tool results, it answers ``"<tool>: <result>; ..."``. Without tools it answers
-    ``text``, or JSON for a ``response_format`` schema (or the schema a text-mode object
-    call puts in its instructions), or ``"echo: <last user text>"``.
+    ``"echo: <last user text>"``. A fixed ``text`` always wins; otherwise a call asking
+    for JSON (a ``response_format`` schema, or the schema a text-mode object call puts
+    in its instructions) is answered with JSON matching it.
 
     Streams word by word; usage counts words as tokens.
 
@@ -459,17 +460,17 @@ class TestModel(BaseLanguageModel):
     def _answer(self, call: Call, results: list[ToolResultPart], user_text: str) -> str:
         if self.text is not None:
             return self.text
-        if results:
-            return "; ".join(
-                f"{result.tool_name or result.tool_call_id}: {_output_text(result.output)}"
-                for result in results
-            )
         if call.response_format is not None:
             schema = call.response_format.schema or {"type": "object"}
             return json.dumps(example_value(schema, prompt=user_text))
         instructed = _schema_in_instructions(call)
         if instructed is not None:
             return json.dumps(example_value(instructed, prompt=user_text))
+        if results:
+            return "; ".join(
+                f"{result.tool_name or result.tool_call_id}: {_output_text(result.output)}"
+                for result in results
+            )
         return f"echo: {user_text}"
 
 

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import base64
 import json
-import struct
-import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
+from _frames import exception, frame
 
 from fantasy import stream
 from fantasy.errors import (
@@ -20,7 +19,7 @@ from fantasy.errors import (
 from fantasy.messages import user_message
 from fantasy.model import Call
 from fantasy.providers.bedrock import BedrockProvider
-from fantasy.providers.bedrock._eventstream import EventStreamDecoder
+from fantasy.providers.bedrock._eventstream import EventStreamFraming
 from fantasy.stream import StreamAccumulator
 from fantasy.tools import FunctionTool
 
@@ -45,24 +44,6 @@ EVENTS: list[dict[str, Any]] = [
 ]
 
 
-def _header(name: str, value: str) -> bytes:
-    raw_name = name.encode()
-    raw_value = value.encode()
-    return (
-        bytes([len(raw_name)]) + raw_name + b"\x07" + struct.pack(">H", len(raw_value)) + raw_value
-    )
-
-
-def frame(headers: dict[str, str], payload: bytes) -> bytes:
-    """Encode one AWS event-stream message (prelude, headers, payload, CRCs)."""
-    encoded = b"".join(_header(k, v) for k, v in headers.items())
-    total = 12 + len(encoded) + len(payload) + 4
-    prelude = struct.pack(">II", total, len(encoded))
-    prelude += struct.pack(">I", zlib.crc32(prelude))
-    message = prelude + encoded + payload
-    return message + struct.pack(">I", zlib.crc32(message))
-
-
 def chunk(event: dict[str, Any]) -> bytes:
     data = base64.b64encode(json.dumps(event).encode()).decode()
     payload = json.dumps({"bytes": data, "p": "abcdef"}).encode()
@@ -74,42 +55,37 @@ def chunk(event: dict[str, Any]) -> bytes:
     return frame(headers, payload)
 
 
-def exception(kind: str, message: str) -> bytes:
-    headers = {
-        ":exception-type": kind,
-        ":content-type": "application/json",
-        ":message-type": "exception",
-    }
-    return frame(headers, json.dumps({"message": message}).encode())
-
-
 STREAM = b"".join(chunk(e) for e in EVENTS)
 
 
 def test_frames_split_at_every_byte_boundary() -> None:
-    expected = [json.dumps(e) for e in EVENTS]
+    expected = [("", json.dumps(e)) for e in EVENTS]
     for split in range(1, len(STREAM)):
-        decoder = EventStreamDecoder()
+        decoder = EventStreamFraming()
         out = decoder.feed(STREAM[:split]) + decoder.feed(STREAM[split:])
         decoder.close()
         assert out == expected, split
 
 
 def test_frames_fed_byte_by_byte() -> None:
-    decoder = EventStreamDecoder()
+    decoder = EventStreamFraming()
     out: list[Any] = []
     for index in range(len(STREAM)):
         out.extend(decoder.feed(STREAM[index : index + 1]))
     assert len(out) == len(EVENTS)
 
 
+def _failure(data: bytes) -> ProviderError | None:
+    framing = EventStreamFraming()
+    assert framing.feed(STREAM[: len(chunk(EVENTS[0]))] + data) == [("", json.dumps(EVENTS[0]))]
+    assert framing.feed(STREAM) == []  # nothing after the failure
+    return framing.failure
+
+
 def test_exception_frames_become_typed_errors() -> None:
-    decoder = EventStreamDecoder()
-    throttled, failed, invalid = decoder.feed(
-        exception("throttlingException", "Too many requests")
-        + exception("internalServerException", "oops")
-        + exception("validationException", "bad input")
-    )
+    throttled = _failure(exception("throttlingException", "Too many requests"))
+    failed = _failure(exception("internalServerException", "oops"))
+    invalid = _failure(exception("validationException", "bad input"))
     assert isinstance(throttled, RateLimitError)
     assert throttled.is_retryable
     assert "Too many requests" in str(throttled)
@@ -124,14 +100,14 @@ def test_corrupt_and_truncated_frames() -> None:
     corrupt = bytearray(chunk(EVENTS[0]))
     corrupt[-1] ^= 0xFF
     with pytest.raises(InvalidResponseError):
-        EventStreamDecoder().feed(bytes(corrupt))
-    decoder = EventStreamDecoder()
+        EventStreamFraming().feed(bytes(corrupt))
+    decoder = EventStreamFraming()
     decoder.feed(STREAM[:-3])
     with pytest.raises(IncompleteStreamError):  # cut inside a frame: retryable
         decoder.close()
     headers = {":event-type": "chunk", ":message-type": "event"}
     with pytest.raises(InvalidResponseError):
-        EventStreamDecoder().feed(frame(headers, b'{"nope": 1}'))
+        EventStreamFraming().feed(frame(headers, b'{"nope": 1}'))
 
 
 class Recorder:

@@ -23,7 +23,7 @@ import httpx
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPSettings, env, required_api_key
-from fantasy.providers.anthropic._provider import ClaudeProvider
+from fantasy.providers.anthropic._provider import ClaudeAPIProvider
 from fantasy.providers.anthropic._tools import WEB_SEARCH_TOOL_ID, web_search_tool
 from fantasy.providers.anthropic._wire import ANTHROPIC_VERSION
 from fantasy.providers.anthropic.cache import cache_last_messages, mark_cache_control
@@ -40,6 +40,7 @@ from fantasy.providers.anthropic.endpoint import (
     DEFAULT_BASE_URL,
     AnthropicEndpoint,
     VertexEndpoint,
+    api_root,
 )
 from fantasy.providers.anthropic.model import AnthropicLanguageModel
 from fantasy.providers.anthropic.options import (
@@ -77,12 +78,14 @@ __all__ = [
 ]
 
 
-class AnthropicProvider(ClaudeProvider):
+class AnthropicProvider(ClaudeAPIProvider):
     """Builds Claude models on the Anthropic API.
 
     Args:
         api_key: API key (default ``ANTHROPIC_API_KEY``), sent as ``x-api-key``.
-        base_url: API root (default ``ANTHROPIC_BASE_URL`` or ``https://api.anthropic.com/v1``).
+        base_url: The API host as in Anthropic's SDK (default ``ANTHROPIC_BASE_URL``, else
+            ``https://api.anthropic.com``); ``/v1`` is appended unless the URL ends with it,
+            so ``https://api.anthropic.com/v1`` works too.
         headers: Extra headers on every request.
         http_client: An ``httpx.AsyncClient`` to use (you keep ownership).
         transport: A transport for the client this provider creates.
@@ -106,7 +109,7 @@ class AnthropicProvider(ClaudeProvider):
         key = required_api_key(api_key, "ANTHROPIC_API_KEY", "Anthropic")
         base_url = base_url or env("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
         self._connect(
-            AnthropicEndpoint(base_url=base_url),
+            AnthropicEndpoint(base_url=api_root(base_url)),
             HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout),
             defaults={"anthropic-version": ANTHROPIC_VERSION},
             overrides={"x-api-key": key} if key else None,
@@ -114,7 +117,7 @@ class AnthropicProvider(ClaudeProvider):
         )
 
 
-class AnthropicVertexProvider(ClaudeProvider):
+class AnthropicVertexProvider(ClaudeAPIProvider):
     """Builds Claude models on Google Vertex AI (``rawPredict`` / ``streamRawPredict``).
 
     Args:

@@ -13,11 +13,11 @@ from fantasy.providers._base import HTTPSettings, ProviderBase
 from fantasy.providers.anthropic.endpoint import AnthropicEndpoint
 from fantasy.providers.anthropic.model import AnthropicLanguageModel
 
-__all__ = ["ClaudeProvider"]
+__all__ = ["ClaudeAPIProvider", "ClaudeProvider"]
 
 
 class ClaudeProvider(ProviderBase):
-    """Base of the Claude providers: ``language_model`` on the provider's endpoint."""
+    """Base of the Claude providers: the client and Claude models on the provider's endpoint."""
 
     _endpoint: AnthropicEndpoint
 
@@ -43,8 +43,8 @@ class ClaudeProvider(ProviderBase):
             auth=auth,
         )
 
-    def language_model(self, model_id: str) -> AnthropicLanguageModel:
-        """The Claude model ``model_id``.
+    def claude_model(self, model_id: str) -> AnthropicLanguageModel:
+        """The Claude model ``model_id`` (the Anthropic Messages body on this endpoint).
 
         For example ``claude-sonnet-4-5`` on the Anthropic API,
         ``claude-3-7-sonnet@20250219`` on Vertex AI and
@@ -53,3 +53,11 @@ class ClaudeProvider(ProviderBase):
         return AnthropicLanguageModel(
             model_id=model_id, endpoint=self._endpoint, client=self._client
         )
+
+
+class ClaudeAPIProvider(ClaudeProvider):
+    """A provider whose every model is a Claude model (the Anthropic API, Vertex AI)."""
+
+    def language_model(self, model_id: str) -> AnthropicLanguageModel:
+        """The Claude model ``model_id`` (see :meth:`claude_model`)."""
+        return self.claude_model(model_id)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fantasy._tool_schema import normalize_tool_schema
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers.anthropic._prompt import cache_control_of
 from fantasy.providers.anthropic._wire import Block
@@ -86,7 +87,7 @@ def _function_wire(tool: FunctionTool) -> Block:
     block: Block = {"name": tool.name}
     if tool.description:
         block["description"] = tool.description
-    block["input_schema"] = dict(tool.input_schema)
+    block["input_schema"] = normalize_tool_schema(tool.input_schema)
     control = cache_control_of(tool.provider_options)
     if control is not None:
         block["cache_control"] = control

@@ -25,9 +25,10 @@ from fantasy.content import (
     ToolCallContent,
     ToolResultContent,
 )
-from fantasy.errors import IncompleteStreamError, InvalidResponseError
+from fantasy.errors import IncompleteResponseError, IncompleteStreamError, InvalidResponseError
 from fantasy.messages import ErrorOutput, TextOutput, ToolResultOutput
-from fantasy.providers._json import WIRE_ERRORS, invalid, json_object, wire_errors
+from fantasy.providers._decode import EventDecoder
+from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers.anthropic._errors import error_from_event
 from fantasy.providers.anthropic._wire import Block
 from fantasy.providers.anthropic.options import (
@@ -239,7 +240,11 @@ def decode_response(
     if not isinstance(data, dict):
         raise invalid("response is not a JSON object", data, provider)
     with wire_errors(data, provider=provider, what="Messages response"):
-        if data.get("type") == "error":
+        # In-band errors with status 200, as the stream's error event carries them:
+        # {"type": "error", "error": {...}}, or the bare {"error": {...}} some proxies send.
+        if data.get("type") == "error" or (
+            "content" not in data and isinstance(data.get("error"), dict)
+        ):
             raise error_from_event(provider, data.get("error"))
         return _decode_message(data, warnings, dict(headers or {}))
 
@@ -254,6 +259,10 @@ def _decode_message(
     raw_usage = data.get("usage")
     usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
     raw_reason = _optional_string(data, "stop_reason")
+    if not raw_reason:
+        # Only message_start of a stream has stop_reason null; a whole answer without
+        # one is unfinished, and its tool calls must not run as if it were final.
+        raise IncompleteResponseError("Messages response has no stop_reason")
     client_calls = any(isinstance(c, ToolCallContent) and not c.provider_executed for c in content)
     return Response(
         content=tuple(content),
@@ -287,7 +296,7 @@ class _Open:
     citations: list[dict[str, Any]] = field(default_factory=list)
 
 
-class StreamDecoder:
+class StreamDecoder(EventDecoder):
     """Turns Anthropic stream events into stream parts.
 
     Feed each event's JSON text to :meth:`feed`; call :meth:`finish` when the transport
@@ -295,15 +304,13 @@ class StreamDecoder:
     """
 
     def __init__(self, *, provider: str = "anthropic") -> None:
-        self.provider = provider
+        super().__init__(provider=provider)
         self._open: dict[int, _Open] = {}
         self._usage: dict[str, Any] = {}
         self._stop_reason: str | None = None
         self._stop_sequence: str | None = None
         self._client_tool_calls = False
         self._tool_names: dict[str, str] = {}
-        self.finished = False
-        self.failed = False
         self._handlers: dict[str, Callable[[dict[str, Any]], list[stream.StreamPart]]] = {
             "message_start": self._message_start,
             "content_block_start": self._block_start,
@@ -314,24 +321,12 @@ class StreamDecoder:
             "error": self._error,
         }
 
-    @property
-    def done(self) -> bool:
-        """Whether the stream reached ``message_stop`` or an in-band error."""
-        return self.finished or self.failed
-
-    def feed(self, data: str) -> list[stream.StreamPart]:
-        """Decode one event (its JSON text) into stream parts; nothing once :attr:`done`."""
-        if self.done:
-            return []
-        event = json_object(data, provider=self.provider)
-        handler = self._handlers.get(str(event.get("type")))
+    def _on_event(self, payload: dict[str, Any], event: str) -> list[stream.StreamPart]:
+        # The payload's own type, never the SSE event name: Bedrock frames have none.
+        handler = self._handlers.get(str(payload.get("type")))
         if handler is None:
             return []  # ping and event kinds added later
-        try:  # not a context manager: this runs for every event
-            return handler(event)
-        except WIRE_ERRORS as error:
-            message = f"malformed {event.get('type')} event: {error!r}"
-            raise invalid(message, data, self.provider) from error
+        return handler(payload)
 
     def finish(self) -> list[stream.StreamPart]:
         """Call when the transport ends; a stream without ``message_stop`` is incomplete."""
@@ -365,7 +360,7 @@ class StreamDecoder:
         return []
 
     def _message_stop(self, event: dict[str, Any]) -> list[stream.StreamPart]:
-        self.finished = True
+        self._finished = True
         return [
             stream.Finish(
                 finish_reason=finish_reason(
@@ -378,7 +373,7 @@ class StreamDecoder:
         ]
 
     def _error(self, event: dict[str, Any]) -> list[stream.StreamPart]:
-        self.failed = True
+        self._failed = True
         return [stream.Error(error_from_event(self.provider, event.get("error")))]
 
     # content blocks

@@ -1,17 +1,19 @@
 """Where and how a Messages request is sent: the direct API, Claude on Vertex AI.
 
 An endpoint builds the URL, adds its fields to the converted body, adds its headers,
-and yields the stream's events (the JSON text of each). The converter and decoder are
-the same for every endpoint; Bedrock's endpoint lives in :mod:`fantasy.providers.bedrock`.
+and says how its stream's body becomes events (:meth:`AnthropicEndpoint.framing`).
+The converter and decoder are the same for every endpoint; Bedrock's endpoint lives
+in :mod:`fantasy.providers.bedrock`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from fantasy._http import HTTPClient
-from fantasy.errors import ProviderError
+from fantasy._http import Framing, HTTPClient
+from fantasy._sse import SSEFraming
+from fantasy.errors import InvalidArgumentError, ProviderError
 from fantasy.providers._base import vertex_url
 from fantasy.providers.anthropic.convert import Dialect
 
@@ -19,21 +21,33 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "VERTEX_ANTHROPIC_VERSION",
     "AnthropicEndpoint",
-    "StreamEvent",
     "VertexEndpoint",
+    "api_root",
 ]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com/v1"
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
 
-StreamEvent = str | ProviderError
-"""One stream event's JSON text, or an error the transport reported in-band."""
+
+def api_root(base_url: str) -> str:
+    """The Messages API root of ``base_url``: the host as Anthropic's SDK reads it.
+
+    ``https://api.anthropic.com`` and ``https://api.anthropic.com/v1`` both give
+    ``https://api.anthropic.com/v1`` (requests go to ``<root>/messages``).
+
+    Raises:
+        InvalidArgumentError: ``base_url`` is blank.
+    """
+    url = base_url.strip().rstrip("/")
+    if not url:
+        raise InvalidArgumentError("base_url is empty", argument="base_url")
+    return url if url.endswith("/v1") else f"{url}/v1"
 
 
 class AnthropicEndpoint:
     """The direct Messages API (``POST {base_url}/messages``).
 
-    Subclasses override :meth:`url`, :meth:`body`, :meth:`headers` and :meth:`events`.
+    Subclasses override :meth:`url`, :meth:`body`, :meth:`headers` and :meth:`framing`.
     """
 
     provider_name: ClassVar[str] = "anthropic"
@@ -63,21 +77,18 @@ class AnthropicEndpoint:
         """Per-request headers (the ``anthropic-beta`` list)."""
         return {"anthropic-beta": ",".join(betas)} if betas else {}
 
-    async def events(
-        self,
-        client: HTTPClient,
-        url: str,
-        body: dict[str, Any],
-        *,
-        headers: dict[str, str],
-        user_agent: str | None,
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """POST the request and yield each stream event's JSON text (SSE)."""
-        async for _event, data in client.stream_sse(
-            url, body, headers=headers, user_agent=user_agent
-        ):
-            if data:
-                yield data
+    def answer_error(
+        self, data: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> ProviderError | None:
+        """The in-band error of a whole answer (status 200) in this endpoint's own shape.
+
+        ``None`` when there is none; Anthropic's ``{"type": "error"}`` is the decoder's job.
+        """
+        return None
+
+    def framing(self, client: HTTPClient) -> Framing:
+        """How this endpoint's stream body becomes events (server-sent events)."""
+        return SSEFraming()
 
 
 class VertexEndpoint(AnthropicEndpoint):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +56,7 @@ class AnthropicLanguageModel(BaseLanguageModel):
             call,
             dialect=self._endpoint.dialect,
             structured_outputs=self.supports_json_schema(),
+            model_id=self.model_id,
         )
         betas = converted.betas
         headers = {
@@ -80,31 +80,22 @@ class AnthropicLanguageModel(BaseLanguageModel):
             raise InvalidResponseError(
                 "response is not a JSON object", provider=self.provider, raw=str(data)[:10000]
             )
+        error = self._endpoint.answer_error(data, headers)
+        if error is not None:
+            raise error
         return decode_response(
             data, provider=self.provider, warnings=prepared.warnings, headers=dict(headers)
         )
 
-    async def stream(self, call: Call) -> AsyncIterator[parts.StreamPart]:
+    def stream(self, call: Call) -> AsyncIterator[parts.StreamPart]:
         """Run the call as a stream of parts."""
         prepared = self._prepare(call, stream=True)
-        if prepared.warnings:
-            yield parts.Warnings(prepared.warnings)
-        decoder = StreamDecoder(provider=self.provider)
-        events = self._endpoint.events(
-            self._client,
+        return self._client.stream_parts(
             prepared.url,
             prepared.body,
+            StreamDecoder(provider=self.provider),
+            framing=self._endpoint.framing(self._client),
             headers=prepared.headers,
             user_agent=call.user_agent,
+            first=(parts.Warnings(prepared.warnings),) if prepared.warnings else (),
         )
-        async with aclosing(events):
-            async for event in events:
-                if not isinstance(event, str):
-                    yield parts.Error(event)
-                    return
-                for part in decoder.feed(event):
-                    yield part
-                if decoder.failed:
-                    return
-        for part in decoder.finish():
-            yield part

@@ -1,9 +1,19 @@
-"""Claude on Amazon Bedrock (``InvokeModel`` / ``InvokeModelWithResponseStream``).
+"""Every model on Amazon Bedrock: the Converse API, and Claude's InvokeModel path.
 
-The request body is the Anthropic Messages body (see :mod:`fantasy.providers.anthropic`)
-without ``model`` and ``stream`` and with ``anthropic_version: "bedrock-2023-05-31"``;
-the model id goes in the URL path. Streams are AWS event-stream frames, each carrying
-one Anthropic stream event. Options and metadata use the ``"anthropic"`` key.
+``language_model(model_id)`` serves Claude models (``anthropic.claude-...``, with or
+without an inference-profile prefix) through ``InvokeModel`` with the Anthropic Messages
+body, which keeps Claude's own features (computer use, server tools, cache control as
+Anthropic defines it) and matches recorded traffic; every other model (Nova, Llama,
+Mistral, DeepSeek, Qwen, gpt-oss, Cohere, Writer, ...) goes through Converse
+(:mod:`fantasy.providers.bedrock.converse`, options under ``"bedrock"``). ``api=
+"converse"`` sends Claude through Converse too; ``converse_model`` and ``invoke_model``
+pick one path for one model.
+
+For InvokeModel, the request body is the Anthropic Messages body (see
+:mod:`fantasy.providers.anthropic`) without ``model`` and ``stream`` and with
+``anthropic_version: "bedrock-2023-05-31"``; the model id goes in the URL path. Streams
+are AWS event-stream frames, each carrying one Anthropic stream event. Options and
+metadata use the ``"anthropic"`` key.
 
 Authentication: an API key (``Authorization: Bearer``, from ``api_key`` or
 ``AWS_BEARER_TOKEN_BEDROCK``), else AWS SigV4 with the standard credential chain
@@ -12,21 +22,50 @@ Authentication: an API key (``Authorization: Bearer``, from ``api_key`` or
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal
 from urllib.parse import quote
 
 import httpx
 
-from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, HTTPClient
+from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, Framing, HTTPClient
+from fantasy.errors import ProviderError
+from fantasy.model import LanguageModel
 from fantasy.providers._base import HTTPSettings, bearer, env
 from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic.convert import Dialect
-from fantasy.providers.anthropic.endpoint import AnthropicEndpoint, StreamEvent
+from fantasy.providers.anthropic.endpoint import AnthropicEndpoint
+from fantasy.providers.anthropic.model import AnthropicLanguageModel
+from fantasy.providers.bedrock._eventstream import EventStreamFraming, exception_error
+from fantasy.providers.bedrock.converse import (
+    BedrockConverseOptions,
+    BedrockGuardrail,
+    BedrockReasoningMetadata,
+    BedrockResponseMetadata,
+    ConverseModel,
+)
 from fantasy.providers.bedrock.embed import BedrockEmbeddingModel, EmbeddingFamily
 from fantasy.retry import RetryPolicy
 
-__all__ = ["BEDROCK_ANTHROPIC_VERSION", "BedrockEndpoint", "BedrockProvider"]
+__all__ = [
+    "BEDROCK_ANTHROPIC_VERSION",
+    "BedrockConverseOptions",
+    "BedrockEndpoint",
+    "BedrockGuardrail",
+    "BedrockProvider",
+    "BedrockReasoningMetadata",
+    "BedrockResponseMetadata",
+    "ConverseModel",
+    "is_claude",
+]
+
+BedrockAPI = Literal["auto", "converse", "invoke"]
+
+
+def is_claude(model_id: str) -> bool:
+    """Whether ``model_id`` names an Anthropic Claude model (any profile prefix or ARN)."""
+    return "anthropic.claude" in model_id.lower()
+
 
 BEDROCK_ANTHROPIC_VERSION = "bedrock-2023-05-31"
 DEFAULT_REGION = "us-east-1"
@@ -63,23 +102,28 @@ class BedrockEndpoint(AnthropicEndpoint):
         """Accept the binary event stream when streaming (betas travel in the body)."""
         return {"Accept": "application/vnd.amazon.eventstream"} if stream else {}
 
-    async def events(
-        self,
-        client: HTTPClient,
-        url: str,
-        body: dict[str, Any],
-        *,
-        headers: dict[str, str],
-        user_agent: str | None,
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """POST the request and yield the Anthropic events inside the AWS frames."""
-        from fantasy.providers.bedrock._eventstream import EventStreamDecoder
+    def answer_error(
+        self, data: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> ProviderError | None:
+        """A Bedrock exception body (``{"message": ...}``) sent with status 200.
 
-        decoder = EventStreamDecoder(provider=self.provider_name, secrets=client.secrets)
-        async for chunk in client.stream_bytes(url, body, headers=headers, user_agent=user_agent):
-            for item in decoder.feed(chunk):
-                yield item
-        decoder.close()
+        Its kind comes from the ``x-amzn-ErrorType`` header or the body's ``__type``
+        (``ServiceUnavailableException``, ``ThrottlingException``, ...) and is typed and
+        marked retryable exactly like the stream's exception frames.
+        """
+        if "content" in data or data.get("type") in ("message", "error"):
+            return None
+        message = data.get("message") or data.get("Message")
+        if not isinstance(message, str):
+            return None
+        kind = headers.get("x-amzn-errortype") or str(data.get("__type") or "")
+        kind = kind.split(":", 1)[0].rsplit("#", 1)[-1]
+        kind = kind[:1].lower() + kind[1:] if kind else "exception"
+        return exception_error(self.provider_name, kind, message)
+
+    def framing(self, client: HTTPClient) -> Framing:
+        """AWS event-stream frames, each carrying one Anthropic stream event."""
+        return EventStreamFraming(provider=self.provider_name, secrets=client.secrets)
 
 
 class BedrockProvider(ClaudeProvider):
@@ -97,6 +141,10 @@ class BedrockProvider(ClaudeProvider):
         stream_idle_timeout: Seconds without stream data before failing.
         credentials: ``botocore`` credentials for SigV4 (default: the standard chain).
         profile: A shared-config profile for SigV4 credentials.
+        api: ``"auto"`` (Claude through InvokeModel, every other model through
+            Converse), ``"converse"`` or ``"invoke"`` (Claude only) for every model.
+        structured_outputs: Whether Converse models take ``outputConfig`` JSON schemas
+            (the ``json`` object mode): a bool, or a predicate of the model id.
     """
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("region",)
@@ -115,7 +163,15 @@ class BedrockProvider(ClaudeProvider):
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         credentials: Any = None,
         profile: str | None = None,
+        api: BedrockAPI = "auto",
+        structured_outputs: bool | Callable[[str], bool] = False,
     ) -> None:
+        if api not in ("auto", "converse", "invoke"):
+            from fantasy.errors import InvalidArgumentError
+
+            raise InvalidArgumentError("must be 'auto', 'converse' or 'invoke'", argument="api")
+        self._api: BedrockAPI = api
+        self._structured_outputs = structured_outputs
         self.region = region or env("AWS_REGION", "AWS_DEFAULT_REGION") or DEFAULT_REGION
         key = api_key or env("AWS_BEARER_TOKEN_BEDROCK")
         auth: httpx.Auth | None = None
@@ -131,6 +187,31 @@ class BedrockProvider(ClaudeProvider):
             overrides=bearer(key),
             api_key=key,
             auth=auth,
+        )
+
+    def language_model(self, model_id: str) -> LanguageModel:
+        """The model ``model_id``: Claude through InvokeModel, others through Converse.
+
+        ``api="converse"`` on the provider sends every model through Converse;
+        ``api="invoke"`` every model through InvokeModel (Anthropic body, Claude only).
+        """
+        if self._api == "invoke" or (self._api == "auto" and is_claude(model_id)):
+            return self.invoke_model(model_id)
+        return self.converse_model(model_id)
+
+    def invoke_model(self, model_id: str) -> AnthropicLanguageModel:
+        """The Claude model ``model_id`` through InvokeModel (the Anthropic Messages body)."""
+        return self.claude_model(model_id)
+
+    def converse_model(self, model_id: str) -> ConverseModel:
+        """The model ``model_id`` through the Converse API."""
+        structured = self._structured_outputs
+        return ConverseModel(
+            provider=self._name,
+            model_id=model_id,
+            client=self._client,
+            base_url=self._base_url,
+            structured_outputs=structured(model_id) if callable(structured) else structured,
         )
 
     def embedding_model(

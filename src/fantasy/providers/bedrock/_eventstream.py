@@ -1,9 +1,11 @@
 """AWS event-stream frames of ``invoke-with-response-stream`` → Anthropic event JSON.
 
-Frames are decoded by ``botocore.eventstream.EventStreamBuffer`` (checksums included)
-as bytes arrive, whatever the chunk boundaries. A ``chunk`` event's payload is
-``{"bytes": base64(<one Anthropic stream event JSON>)}``; ``exception`` and ``error``
-frames become typed errors. A corrupt frame (checksum, lengths, headers, payload) is an
+:class:`EventStreamFraming` is Bedrock's :class:`~fantasy._http.Framing`: frames are
+decoded by ``botocore.eventstream.EventStreamBuffer`` (checksums included) as bytes
+arrive, whatever the chunk boundaries. A ``chunk`` event's payload is
+``{"bytes": base64(<one Anthropic stream event JSON>)}``; an ``exception`` or ``error``
+frame becomes the framing's typed ``failure`` (and ends the events). A corrupt frame
+(checksum, lengths, headers, payload) is an
 :class:`~fantasy.errors.InvalidResponseError` keeping its bytes; a response that ends
 inside a frame is an :class:`~fantasy.errors.IncompleteStreamError`.
 """
@@ -24,7 +26,7 @@ from fantasy.errors import (
 )
 from fantasy.providers._json import WIRE_ERRORS, invalid, wire_errors
 
-__all__ = ["EventStreamDecoder", "exception_error"]
+__all__ = ["EventStreamFraming", "exception_error", "header_text"]
 
 _RETRYABLE = frozenset(
     {
@@ -46,18 +48,25 @@ def exception_error(provider: str, kind: str, message: str) -> ProviderError:
     return ProviderError(message, provider=provider, code=kind, retryable=kind in _RETRYABLE)
 
 
-def _header(headers: dict[str, Any], name: str) -> str:
+def header_text(headers: dict[str, Any], name: str) -> str:
+    """A frame header's value as text (``""`` when absent)."""
     value = headers.get(name)
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
 
 
-class EventStreamDecoder:
-    """Incremental decoder: :meth:`feed` bytes, get event JSON texts and errors.
+class EventStreamFraming:
+    """Incremental framing: :meth:`feed` bytes, get ``("", event JSON text)`` pairs.
 
     Args:
         provider: Provider name used in errors.
         secrets: API keys scrubbed from the bytes an error keeps.
+
+    Attributes:
+        media_type: The ``Content-Type`` of an event stream.
+        failure: The typed error of an ``exception``/``error`` frame, once one arrived.
     """
+
+    media_type = "application/vnd.amazon.eventstream"
 
     def __init__(self, *, provider: str = "bedrock", secrets: tuple[str, ...] = ()) -> None:
         try:
@@ -70,14 +79,17 @@ class EventStreamDecoder:
         self._secrets = secrets
         self._buffer = EventStreamBuffer()
         self._pending = 0
+        self.failure: ProviderError | None = None
 
-    def feed(self, data: bytes) -> list[str | ProviderError]:
-        """Add ``data``; return the complete frames' events in order."""
+    def feed(self, data: bytes) -> list[tuple[str, str]]:
+        """Add ``data``; return the complete frames' events in order (none after a failure)."""
         from botocore.eventstream import ParserError
 
+        if self.failure is not None:
+            return []
         self._buffer.add_data(data)
         self._pending += len(data)
-        out: list[str | ProviderError] = []
+        out: list[tuple[str, str]] = []
         while True:
             try:
                 # Headers are read after the checksums: a corrupt frame can still fail
@@ -98,6 +110,9 @@ class EventStreamDecoder:
                 message.payload, provider=self.provider, what="Bedrock chunk", secrets=self._secrets
             ):
                 item = self._message(message.headers, message.payload)
+            if isinstance(item, ProviderError):
+                self.failure = item
+                return out
             if item is not None:
                 out.append(item)
 
@@ -113,18 +128,20 @@ class EventStreamDecoder:
                 provider=self.provider,
             )
 
-    def _message(self, headers: dict[str, Any], payload: bytes) -> str | ProviderError | None:
-        message_type = _header(headers, ":message-type")
+    def _message(
+        self, headers: dict[str, Any], payload: bytes
+    ) -> tuple[str, str] | ProviderError | None:
+        message_type = header_text(headers, ":message-type")
         if message_type == "event":
-            if _header(headers, ":event-type") != "chunk":
-                return None
-            return self._chunk(payload)
+            return self._event(header_text(headers, ":event-type"), payload)
         if message_type == "exception":
-            kind = _header(headers, ":exception-type") or "exception"
+            kind = header_text(headers, ":exception-type") or "exception"
             return exception_error(self.provider, kind, self._message_text(payload, kind))
         if message_type == "error":
-            kind = _header(headers, ":error-code") or "error"
-            return exception_error(self.provider, kind, _header(headers, ":error-message") or kind)
+            kind = header_text(headers, ":error-code") or "error"
+            return exception_error(
+                self.provider, kind, header_text(headers, ":error-message") or kind
+            )
         return None
 
     def _message_text(self, payload: bytes, default: str) -> str:
@@ -136,7 +153,14 @@ class EventStreamDecoder:
             return str(data.get("message") or data.get("Message") or default)
         return default
 
-    def _chunk(self, payload: bytes) -> str:
+    def _event(self, event_type: str, payload: bytes) -> tuple[str, str] | None:
+        """The ``(event, data)`` pair of an event frame (InvokeModel: ``chunk`` frames only).
+
+        A ``chunk`` payload is ``{"bytes": base64(<Anthropic event JSON>)}``; subclasses
+        for other APIs override this.
+        """
+        if event_type != "chunk":
+            return None
         data = json.loads(payload)
         event: bytes = base64.b64decode(data["bytes"], validate=True)
-        return event.decode("utf-8")
+        return "", event.decode("utf-8")

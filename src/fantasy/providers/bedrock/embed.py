@@ -21,7 +21,8 @@ from urllib.parse import quote
 from fantasy._http import HTTPClient
 from fantasy.embedding import BaseEmbeddingModel, EmbeddingUsage, EmbedRequest, option_body
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers._embed_wire import count_of, invalid, vector_of
+from fantasy.providers._embed_wire import count_of, vector_of
+from fantasy.providers._json import invalid
 from fantasy.retry import RetryPolicy
 from fantasy.usage import CallWarning
 
@@ -96,7 +97,7 @@ def decode_body(
 ) -> tuple[list[list[float]], int | None]:
     """The vectors of an InvokeModel answer and the token count its body reports."""
     if not isinstance(data, Mapping):
-        raise invalid(provider, "embedding answer is not an object", data)
+        raise invalid("embedding answer is not an object", data, provider)
     if family == "titan":
         return [vector_of(data.get("embedding"), provider, "embedding")], count_of(
             data, "inputTextTokenCount"
@@ -105,7 +106,7 @@ def decode_body(
     if isinstance(embeddings, Mapping):
         embeddings = embeddings.get("float")
     if not isinstance(embeddings, list):
-        raise invalid(provider, "Cohere answer has no float embeddings", data)
+        raise invalid("Cohere answer has no float embeddings", data, provider)
     return [
         vector_of(vector, provider, f"embeddings[{index}]")
         for index, vector in enumerate(embeddings)

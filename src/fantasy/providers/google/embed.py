@@ -13,7 +13,8 @@ from typing import Any
 
 from fantasy._http import HTTPClient
 from fantasy.embedding import BaseEmbeddingModel, EmbeddingUsage, EmbedRequest, option_body
-from fantasy.providers._embed_wire import count_of, invalid, vector_of
+from fantasy.providers._embed_wire import count_of, vector_of
+from fantasy.providers._json import invalid
 from fantasy.retry import RetryPolicy
 from fantasy.usage import CallWarning
 
@@ -83,7 +84,7 @@ def decode_gemini(data: Any, provider: str) -> tuple[list[list[float]], Embeddin
     """The vectors of a ``batchEmbedContents`` answer (no token counts are returned)."""
     items = data.get("embeddings") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
-        raise invalid(provider, "embeddings answer has no embeddings list", data)
+        raise invalid("embeddings answer has no embeddings list", data, provider)
     vectors = []
     for index, item in enumerate(items):
         values = item.get("values") if isinstance(item, Mapping) else None
@@ -95,13 +96,13 @@ def decode_vertex(data: Any, provider: str) -> tuple[list[list[float]], Embeddin
     """The vectors of a ``predict`` answer and the summed ``token_count`` statistics."""
     items = data.get("predictions") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
-        raise invalid(provider, "predict answer has no predictions list", data)
+        raise invalid("predict answer has no predictions list", data, provider)
     vectors: list[list[float]] = []
     tokens: int | None = 0
     for index, item in enumerate(items):
         embedding = item.get("embeddings") if isinstance(item, Mapping) else None
         if not isinstance(embedding, Mapping):
-            raise invalid(provider, f"predictions[{index}] has no embeddings object", item)
+            raise invalid(f"predictions[{index}] has no embeddings object", item, provider)
         vectors.append(vector_of(embedding.get("values"), provider, f"predictions[{index}]"))
         count = count_of(embedding.get("statistics"), "token_count")
         tokens = None if count is None or tokens is None else tokens + count

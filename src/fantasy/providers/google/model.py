@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator, Callable
-from typing import Any
 
 from fantasy import stream
 from fantasy._http import HTTPClient
@@ -74,26 +73,14 @@ class GoogleLanguageModel(BaseLanguageModel):
             ),
         )
 
-    async def stream(self, call: Call) -> AsyncIterator[StreamPart]:
+    def stream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Run the call with ``streamGenerateContent`` and yield its parts."""
         body, warnings = build_request(call, vertex=self._vertex)
-        if warnings:
-            yield stream.Warnings(tuple(warnings))
-        decoder = StreamDecoder(id_generator=self._ids, provider=self.provider)
-        events = self._client.stream_sse(
-            self._stream_url, body, headers=call.headers, user_agent=call.user_agent
+        return self._client.stream_parts(
+            self._stream_url,
+            body,
+            StreamDecoder(id_generator=self._ids, provider=self.provider),
+            headers=call.headers,
+            user_agent=call.user_agent,
+            first=(stream.Warnings(tuple(warnings)),) if warnings else (),
         )
-        async for _event, data in events:
-            for part in decoder.feed(data):
-                yield part
-            if decoder.failed:
-                await _close(events)
-                return
-        for part in decoder.finish():
-            yield part
-
-
-async def _close(iterator: Any) -> None:
-    aclose = getattr(iterator, "aclose", None)
-    if aclose is not None:
-        await aclose()

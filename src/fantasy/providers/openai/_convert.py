@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from fantasy._tool_schema import normalize_tool_schema
 from fantasy.errors import InvalidArgumentError
 from fantasy.messages import FilePart, MediaOutput, Message, TextPart, ToolResultPart
 from fantasy.model import Call
@@ -101,7 +102,7 @@ def function_spec(tool: FunctionTool) -> WireFunction:
     function: WireFunction = {"name": tool.name}
     if tool.description:
         function["description"] = tool.description
-    function["parameters"] = plain(tool.input_schema)
+    function["parameters"] = normalize_tool_schema(plain(tool.input_schema))
     function["strict"] = False
     return function
 

@@ -16,7 +16,7 @@ from typing import Any
 from fantasy import stream
 from fantasy._http import HTTPClient
 from fantasy.model import BaseLanguageModel, Call, ObjectMode
-from fantasy.providers.openai._decode import EventDecoder
+from fantasy.providers._decode import EventDecoder
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
 from fantasy.usage import CallWarning
@@ -83,24 +83,14 @@ class OpenAIModel(BaseLanguageModel):
         )
         return dataclasses.replace(response, warnings=tuple(warnings), info=info)
 
-    async def stream(self, call: Call) -> AsyncIterator[StreamPart]:
+    def stream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Run ``call`` as a stream: Warnings, ResponseMetadata, blocks, one Finish."""
         body, warnings = self.build_request(call, stream=True)
-        if warnings:
-            yield stream.Warnings(tuple(warnings))
-        decoder = self._decoder()
-        events = self._client.stream_sse(
-            self._url, body, headers=call.headers, user_agent=call.user_agent
+        return self._client.stream_parts(
+            self._url,
+            body,
+            self._decoder(),
+            headers=call.headers,
+            user_agent=call.user_agent,
+            first=(stream.Warnings(tuple(warnings)),) if warnings else (),
         )
-        try:
-            async for event, data in events:
-                for part in decoder.feed(data, event):
-                    yield part
-                if decoder.done:
-                    break
-        finally:
-            aclose = getattr(events, "aclose", None)
-            if aclose is not None:
-                await aclose()
-        for part in decoder.finish():
-            yield part

@@ -21,7 +21,8 @@ from fantasy.embedding import (
     TaskType,
     option_body,
 )
-from fantasy.providers._embed_wire import count_of, invalid, vector_of
+from fantasy.providers._embed_wire import count_of, vector_of
+from fantasy.providers._json import invalid
 from fantasy.providers.openai._errors import error_from_payload
 from fantasy.retry import RetryPolicy
 from fantasy.usage import CallWarning
@@ -120,17 +121,17 @@ def decode_embeddings(data: Any, provider: str) -> tuple[list[list[float]], Embe
         raise error_from_payload(data, provider=provider)
     items = data.get("data") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
-        raise invalid(provider, "embeddings answer has no data list", data)
+        raise invalid("embeddings answer has no data list", data, provider)
     indexed: dict[int, list[float]] = {}
     for position, item in enumerate(items):
         if not isinstance(item, Mapping):
-            raise invalid(provider, f"data[{position}] is not an object", item)
+            raise invalid(f"data[{position}] is not an object", item, provider)
         index = item.get("index", position)
         if isinstance(index, bool) or not isinstance(index, int) or index in indexed:
-            raise invalid(provider, f"data[{position}] has a bad or repeated index", item)
+            raise invalid(f"data[{position}] has a bad or repeated index", item, provider)
         indexed[index] = vector_of(item.get("embedding"), provider, f"data[{position}].embedding")
     if sorted(indexed) != list(range(len(indexed))):
-        raise invalid(provider, "embedding indexes are not 0..n-1", sorted(indexed))
+        raise invalid("embedding indexes are not 0..n-1", sorted(indexed), provider)
     usage = data.get("usage")
     tokens = count_of(usage, "prompt_tokens", "total_tokens")
     return [indexed[i] for i in range(len(indexed))], EmbeddingUsage(tokens)

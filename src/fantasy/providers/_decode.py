@@ -1,9 +1,16 @@
-"""What both OpenAI stream decoders share: one JSON object per SSE event, until done.
+"""The decoder contract every dialect's stream decoder implements (pure).
 
-:class:`EventDecoder` skips blank events, parses each event's data as a JSON object
-(malformed data is an :class:`~fantasy.errors.InvalidResponseError`), stops once the
-stream ended, and hands each object to the API's decoder; an event the decoder cannot
-read (a missing key, a value of the wrong type) is that error too, keeping the event.
+A stream decoder takes one event at a time, ``feed(data, event)``, and returns typed
+stream parts; ``done`` turns true at the finish signal or an in-band error; ``finish()``
+runs once when the body ended without ``done`` (see :class:`fantasy._http.PartDecoder`,
+whose one driver feeds every dialect). Each dialect keeps only its event handlers.
+
+:class:`EventDecoder` is that contract for events carrying one JSON object each (all
+four dialects): it skips blank events, parses each event's data as a JSON object
+(malformed data is an :class:`~fantasy.errors.InvalidResponseError`), ignores events
+once the stream ended, and hands each object to the dialect's :meth:`_on_event`; an
+event the dialect cannot read (a missing key, a value of the wrong type) is that error
+too, keeping the event.
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from fantasy.providers._json import WIRE_ERRORS, invalid, json_object
+from fantasy.errors import InvalidResponseError, redact
+from fantasy.providers._json import RAW_LIMIT, WIRE_ERRORS, invalid, json_object
 from fantasy.stream import StreamPart
 
 __all__ = ["EventDecoder"]
@@ -37,18 +45,35 @@ class EventDecoder(ABC):
         """Whether the stream ended (finish signal or in-band error)."""
         return self._finished or self._failed
 
+    @property
+    def finished(self) -> bool:
+        """Whether the stream's finish signal arrived."""
+        return self._finished
+
+    @property
+    def failed(self) -> bool:
+        """Whether an in-band error ended the stream."""
+        return self._failed
+
     def feed(self, data: str, event: str = "") -> list[StreamPart]:
         """Decode one event's data string; ``event`` is its SSE event name, if any."""
-        if self.done:
+        if self._finished or self._failed:  # not self.done: a property call per event
             return []
-        data = data.strip()
         if not data:
             return []
-        if data == "[DONE]":
-            return self._on_done_marker()
+        if data[0] != "{":  # speed: the common event is an object, used without a copy
+            stripped = data.strip()
+            if not stripped:
+                return []
+            if stripped == "[DONE]":
+                return self._on_done_marker()
         payload = json_object(data, provider=self.provider, what=self._what)
         try:  # not a context manager: this runs for every event
             return self._on_event(payload, event)
+        except InvalidResponseError as error:  # raised deep inside: keep the event
+            error.raw = error.raw or redact(data[:RAW_LIMIT])
+            error.provider = error.provider or self.provider
+            raise
         except WIRE_ERRORS as error:
             message = f"malformed {self._what}: {error!r}"
             raise invalid(message, data, self.provider) from error
