@@ -22,7 +22,7 @@ import asyncio
 import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias
 
@@ -59,6 +59,7 @@ from fantasy.messages import ErrorOutput, Message, system_message
 from fantasy.model import LanguageModel
 from fantasy.response import Response
 from fantasy.retry import Retrier
+from fantasy.toolset import Toolset, open_toolsets
 from fantasy.usage import FinishReason, Usage
 
 __all__ = ["AgentRun", "ModelRequest", "SystemPrompt"]
@@ -188,7 +189,8 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     Attributes:
         model: The agent's model (a step may use another one via ``prepare_step``).
-        tools: The agent's tools.
+        tools: The agent's tools (with its toolsets' tools, once the run has started).
+        toolsets: The agent's toolsets, entered for the run (see :mod:`fantasy.toolset`).
         prompt: The messages the run starts from.
         settings: The resolved settings.
         streaming: Whether model calls stream.
@@ -212,9 +214,11 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: DepsT = NO_DEPS,
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
+        toolsets: tuple[Toolset, ...] = (),
     ) -> None:
         self.model = model
         self.tools = tools
+        self.toolsets = toolsets
         self.prompt = prompt
         self.settings = settings
         self.streaming = streaming
@@ -437,12 +441,17 @@ class AgentRun(Generic[DepsT, OutputT]):
     async def events(self) -> AsyncGenerator[AgentEvent, None]:
         """Run the loop, yielding its events; the outcome lands in ``result``/``error``.
 
-        Errors (after retries) propagate; ``on_error`` is told first. Cancellation and
-        closing are not errors: they propagate without ``on_error``.
+        The toolsets are entered first (their tools join ``tools``) and exited when the
+        run ends, however it ends. Errors (after retries) propagate; ``on_error`` is told
+        first. Cancellation and closing are not errors: they propagate without
+        ``on_error``.
         """
         settings = self.settings
         output = self.output
+        toolsets = AsyncExitStack()
         try:
+            if self.toolsets:
+                self.tools = await open_toolsets(toolsets, self.tools, self.toolsets)
             await self._start()
             while True:
                 plan = await self.plan()
@@ -484,3 +493,5 @@ class AgentRun(Generic[DepsT, OutputT]):
             self.error = error
             await fire(settings.on_error, error)
             raise
+        finally:
+            await toolsets.aclose()
