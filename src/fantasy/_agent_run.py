@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
+from fantasy._agent_events import (
+    AgentEvent,
+    StepFinish,
+    StepStart,
+    dispatch_part,
+    has_part_callbacks,
+)
 from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
@@ -105,6 +111,7 @@ class ModelRequest:
     async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[AgentEvent, None]:
         settings = run.settings
         retrier = Retrier(settings.retry)
+        dispatch = has_part_callbacks(settings)
         while True:
             delivered = 0
             failure: Exception | None = None
@@ -122,9 +129,7 @@ class ModelRequest:
                             failure = error
                             break
                         if isinstance(part, stream.Error):
-                            if not isinstance(part.error, Exception):
-                                raise part.error
-                            failure = part.error
+                            failure = _failure(part)
                             break
                         if isinstance(part, stream.Retry):
                             # The model retried or switched models by itself: the
@@ -136,7 +141,8 @@ class ModelRequest:
                             yield part
                             continue
                         accumulator.add(part)
-                        await dispatch_part(settings, part)
+                        if dispatch:  # for speed: no coroutine per part without callbacks
+                            await dispatch_part(settings, part)
                         delivered += 1
                         yield part
                 finally:
@@ -145,15 +151,28 @@ class ModelRequest:
                     self.response = accumulator.response()
                     return
             else:
-                try:
-                    self.response = await self.plan.model.generate(self.plan.call)
+                failure = await self._generate()
+                if failure is None:
                     return
-                except Exception as error:  # noqa: BLE001 - classified by the retrier
-                    failure = error
             retry = dataclasses.replace(retrier.next_retry(failure), discarded=delivered)
             await fire(settings.on_retry, retry)
             yield retry
             await asyncio.sleep(retry.delay)
+
+    async def _generate(self) -> Exception | None:
+        """One non-streaming attempt: sets ``response``, or returns why it failed."""
+        try:
+            self.response = await self.plan.model.generate(self.plan.call)
+        except Exception as error:  # noqa: BLE001 - classified by the retrier
+            return error
+        return None
+
+
+def _failure(part: stream.Error) -> Exception:
+    """The error of an in-band error part (anything but an ``Exception`` is raised)."""
+    if not isinstance(part.error, Exception):
+        raise part.error
+    return part.error
 
 
 async def _nothing() -> AsyncGenerator[AgentEvent, None]:
