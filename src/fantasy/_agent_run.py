@@ -216,7 +216,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: The run's dependencies.
         output: The typed output being asked for (``None``: the text is the output).
         steps: The steps taken so far.
-        usage: The usage of every model call so far (those of agents run as tools too).
+        usage: The usage of every model call so far, the current step's included once
+            its response has arrived (and that of agents run as tools).
         tool_usage: The usage reported by the current step's tools so far.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
@@ -374,12 +375,11 @@ class AgentRun(Generic[DepsT, OutputT]):
         if self.output is None:
             return
         context = self.context(plan.number, tuple(plan.call.prompt))
-        usage = self.usage + response.usage
         verdict = await self.output.judge(outcome.content, outcome.client_calls, context)
         outcome.content.extend(verdict.results)
         outcome.verdict = verdict
         if verdict.rejection:
-            self.output.reject(verdict, usage, response.finish_reason)
+            self.output.reject(verdict, self.usage, response.finish_reason)
 
     def _record(self, response: Response, outcome: _StepOutcome) -> StepResult:
         content = outcome.content
@@ -394,7 +394,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.tool_usage = Usage()
         self.steps.append(step)
         self.produced.extend(step.messages)
-        self.usage = self.usage + step.usage + step.tool_usage
+        self.usage = self.usage + step.tool_usage  # the model's usage counted on arrival
         return step
 
     def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
@@ -488,13 +488,12 @@ class AgentRun(Generic[DepsT, OutputT]):
                 response = request.response
                 if response is None:
                     raise FantasyError("the model request ended without a response")
-                self.limits.tokens(self.usage + response.usage, self._partial(response))
+                self.usage = self.usage + response.usage
+                self.limits.tokens(self.usage, self._partial(response))
                 outcome = _StepOutcome(content=list(response.content))
                 checked = await self._validate(plan, outcome.content)
                 outcome.client_calls = len(checked)
-                self.limits.tools(
-                    len(checked), self.usage + response.usage, self._partial(response)
-                )
+                self.limits.tools(len(checked), self.usage, self._partial(response))
                 async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
                     async for event in tool_events:
                         yield event
