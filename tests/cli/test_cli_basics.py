@@ -397,3 +397,14 @@ def test_provider_errors_exit_1_with_one_line_and_no_key(
     assert completed.returncode == 1
     assert completed.stderr.splitlines() == ["fantasy: error: [anthropic] bad (status 401)"]
     assert key not in completed.stderr + completed.stdout
+
+
+def test_input_history_location() -> None:
+    from pathlib import Path
+
+    from fantasy.cli._chat import history_path
+
+    assert history_path({"FANTASY_HISTORY_FILE": ""}) is None
+    assert history_path({"FANTASY_HISTORY_FILE": "/tmp/h"}) == Path("/tmp/h")
+    state = history_path({"XDG_STATE_HOME": "/state"})
+    assert state == Path("/state/fantasy/chat_history")
