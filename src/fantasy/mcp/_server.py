@@ -330,6 +330,7 @@ def _secret_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
     for name, value in out.items():
         if any(word in name.lower() for word in _SECRET_HEADER_WORDS):
             register_secret(value)
+            register_secret(value.split(" ", 1)[-1])  # the token of "Bearer <token>"
     return out
 
 
