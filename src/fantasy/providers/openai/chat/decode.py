@@ -6,7 +6,10 @@
 variants (reasoning fields, usage shapes, finish reasons, metadata).
 
 A refusal (``message.refusal`` / ``delta.refusal``) is reported as text when the
-message has no other text. ``url_citation`` annotations become sources.
+message has no other text. ``content`` given as a list of typed chunks is read in
+order: ``text`` chunks are text, ``thinking`` chunks (Mistral's reasoning models) are
+reasoning, marked with :class:`~fantasy.providers.openai.options.ChatReasoningMetadata`
+so that they are replayed as thinking chunks. ``url_citation`` annotations become sources.
 """
 
 from __future__ import annotations
@@ -17,13 +20,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy import stream
-from fantasy.content import Content, SourceContent, TextContent, ToolCallContent
+from fantasy.content import (
+    Content,
+    ReasoningContent,
+    SourceContent,
+    TextContent,
+    ToolCallContent,
+)
 from fantasy.errors import IncompleteStreamError
 from fantasy.providers._blocks import BlockTracker
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import ToolCallAccumulator, new_tool_call_id
 from fantasy.providers.openai._errors import error_from_payload
+from fantasy.providers.openai.options import ChatReasoningMetadata
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
 from fantasy.usage import FinishReason
@@ -31,7 +41,17 @@ from fantasy.usage import FinishReason
 if TYPE_CHECKING:
     from fantasy.providers.openai.chat.hooks import ChatHooks
 
-__all__ = ["StreamDecoder", "decode_response", "final_finish_reason"]
+__all__ = [
+    "THINKING_CHUNKS",
+    "StreamDecoder",
+    "content_chunks",
+    "decode_response",
+    "final_finish_reason",
+    "thinking_metadata",
+]
+
+THINKING_CHUNKS = "thinking-chunks"
+""":attr:`ChatReasoningMetadata.form` of reasoning sent as ``thinking`` content chunks."""
 
 _OVERRIDABLE = (FinishReason.STOP, FinishReason.OTHER, FinishReason.UNKNOWN)
 
@@ -92,7 +112,10 @@ def _decode_completion(data: dict[str, Any], hooks: ChatHooks, provider: str) ->
         raise invalid("chat completion has no choices list", data, provider)
     choice = _dict(choices[0]) if choices else {}
     message = _dict(choice.get("message"))
-    content = [*hooks.response_extras(choice, message), *_message_content(message)]
+    content = [
+        *hooks.response_extras(choice, message),
+        *_message_content(message, hooks.metadata_key),
+    ]
     raw_finish = choice.get("finish_reason")
     raw_finish = raw_finish if isinstance(raw_finish, str) else ""
     has_calls = any(isinstance(item, ToolCallContent) for item in content)
@@ -109,16 +132,59 @@ def _decode_completion(data: dict[str, Any], hooks: ChatHooks, provider: str) ->
 def _text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, list):  # some servers send content as a list of text parts
-        return "".join(str(item.get("text") or "") for item in value if isinstance(item, dict))
+    if isinstance(value, list):
+        return "".join(text for thinking, text in content_chunks(value) if not thinking)
     return ""
 
 
-def _message_content(message: Mapping[str, Any]) -> list[Content]:
+def _thinking_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list):
+        return ""
+    texts = (item.get("text") if isinstance(item, dict) else item for item in value)
+    return "".join(text for text in texts if isinstance(text, str))
+
+
+def content_chunks(value: Any) -> list[tuple[bool, str]]:
+    """A ``content`` value as ``(is_reasoning, text)`` pieces, in order.
+
+    ``content`` is a string, or a list of typed chunks: ``{"type": "text", "text": ...}``
+    (a missing type counts as text) and ``{"type": "thinking", "thinking": [text
+    chunks]}`` (Mistral's reasoning). Other chunk types carry no text and are skipped.
+    """
+    if isinstance(value, str):
+        return [(False, value)] if value else []
+    pieces: list[tuple[bool, str]] = []
+    for item in value if isinstance(value, list) else ():
+        if isinstance(item, str):
+            pieces.append((False, item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "thinking":
+            pieces.append((True, _thinking_text(item.get("thinking"))))
+        elif kind in (None, "text") and isinstance(item.get("text"), str):
+            pieces.append((False, item["text"]))
+    return [(thinking, text) for thinking, text in pieces if text]
+
+
+def thinking_metadata(metadata_key: str) -> dict[str, Any]:
+    """The metadata that marks reasoning received as ``thinking`` content chunks."""
+    return {metadata_key: ChatReasoningMetadata(form=THINKING_CHUNKS)}
+
+
+def _message_content(message: Mapping[str, Any], metadata_key: str) -> list[Content]:
     content: list[Content] = []
-    text = _text_of(message.get("content")) or _text_of(message.get("refusal"))
-    if text:
-        content.append(TextContent(text=text))
+    raw = message.get("content")
+    pieces = content_chunks(raw) if isinstance(raw, list) else []
+    if any(thinking for thinking, _ in pieces):
+        content.extend(_ordered(pieces, metadata_key))
+    else:
+        text = _text_of(raw) or _text_of(message.get("refusal"))
+        if text:
+            content.append(TextContent(text=text))
     for call in message.get("tool_calls") or ():
         if isinstance(call, dict):
             content.append(_tool_call(call))
@@ -127,6 +193,24 @@ def _message_content(message: Mapping[str, Any]) -> list[Content]:
         if source is not None:
             content.append(source)
     return content
+
+
+def _ordered(pieces: list[tuple[bool, str]], metadata_key: str) -> list[Content]:
+    """Reasoning and text items in content order, adjacent pieces of one kind joined."""
+    items: list[Content] = []
+    start = 0
+    for end in range(1, len(pieces) + 1):
+        if end < len(pieces) and pieces[end][0] == pieces[start][0]:
+            continue
+        text = "".join(piece for _, piece in pieces[start:end])
+        if pieces[start][0]:
+            items.append(
+                ReasoningContent(text=text, provider_metadata=thinking_metadata(metadata_key))
+            )
+        else:
+            items.append(TextContent(text=text))
+        start = end
+    return items
 
 
 def _tool_call(call: Mapping[str, Any]) -> ToolCallContent:
@@ -214,8 +298,12 @@ class StreamDecoder(EventDecoder):
         self.stream_hooks.delta(delta, self.blocks, parts)
         content = delta.get("content")
         # Speed: a plain string is the common delta; lists and refusals are rare.
-        text = content if type(content) is str else _text_of(content)
-        self.blocks.text(parts, text or _text_of(delta.get("refusal")))
+        if type(content) is str:
+            self.blocks.text(parts, content or _text_of(delta.get("refusal")))
+        elif isinstance(content, list):  # typed chunks: text and (Mistral) thinking
+            self._chunks(content, parts)
+        else:
+            self.blocks.text(parts, _text_of(delta.get("refusal")))
         calls = delta.get("tool_calls")
         if calls:
             for entry in calls:
@@ -233,6 +321,16 @@ class StreamDecoder(EventDecoder):
         if finish_reason and isinstance(finish_reason, str):
             self.raw_finish_reason = finish_reason
             self._close_all(parts)
+
+    def _chunks(self, content: list[Any], parts: list[StreamPart]) -> None:
+        blocks = self.blocks
+        for thinking, text in content_chunks(content):
+            if not thinking:
+                blocks.text(parts, text)
+                continue
+            fresh = blocks.open_kind != "reasoning"
+            metadata = thinking_metadata(self.hooks.metadata_key) if fresh else None
+            blocks.reasoning(parts, text, metadata)
 
     def _sources(self, delta: Mapping[str, Any], parts: list[StreamPart]) -> None:
         for annotation in delta.get("annotations") or ():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from fantasy.content import ReasoningContent
 from fantasy.options import get_provider_data
 from fantasy.providers.openai.chat import convert
 from fantasy.providers.openai.options import OpenAIChatMetadata, OpenAIOptions
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from fantasy.providers.openai._wire import WireToolCall
     from fantasy.stream import StreamPart
 
-__all__ = ["ChatHooks", "ChatStreamHooks", "usage_from_openai"]
+__all__ = ["ChatHooks", "ChatStreamHooks", "reasoning_of", "usage_from_openai"]
 
 _FINISH_REASONS = {
     "stop": FinishReason.STOP,
@@ -40,6 +41,15 @@ _FINISH_REASONS = {
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def reasoning_of(fields: Mapping[str, Any]) -> str:
+    """The reasoning text of a message or delta (``reasoning_content``, else ``reasoning``)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = fields.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def usage_from_openai(raw: Mapping[str, Any]) -> Usage:
@@ -127,9 +137,12 @@ class ChatHooks:
     ) -> list[Content]:
         """Extra content read from a whole response's choice, placed **before** the text.
 
-        Use it for reasoning fields. The default returns nothing (OpenAI sends none).
+        Use it for reasoning fields. The default reads ``reasoning_content`` (else
+        ``reasoning``) as one reasoning item: OpenAI sends neither, but the other models
+        served on the same API (DeepSeek on Azure, compatible servers) do.
         """
-        return []
+        text = reasoning_of(message)
+        return [ReasoningContent(text=text)] if text else []
 
     def open_stream(self) -> ChatStreamHooks:
         """The per-stream hooks of one streamed answer (a fresh object per stream).
@@ -198,8 +211,12 @@ class ChatStreamHooks:
         """Read a variant's extra fields of one delta (reasoning), adding parts to ``out``.
 
         Open blocks through ``blocks.reasoning(out, ...)`` / ``blocks.text(out, ...)``
-        so that blocks stay well formed. The default reads nothing (OpenAI sends none).
+        so that blocks stay well formed. The default streams ``reasoning_content`` (else
+        ``reasoning``) as a reasoning block: OpenAI sends neither, but other models on
+        the same API (DeepSeek on Azure, compatible servers) do.
         """
+        if delta:
+            blocks.reasoning(out, reasoning_of(delta))
 
     def reasoning_end(self) -> Mapping[str, Any] | None:
         """Provider metadata that completes the reasoning block closing now.

@@ -35,7 +35,12 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.messages import Message, ReasoningPart
 from fantasy.options import ProviderData, get_provider_data
 from fantasy.providers.anthropic.options import AnthropicReasoningMetadata
-from fantasy.providers.openai.chat.hooks import ChatHooks, ChatStreamHooks, usage_from_openai
+from fantasy.providers.openai.chat.hooks import (
+    ChatHooks,
+    ChatStreamHooks,
+    reasoning_of,
+    usage_from_openai,
+)
 from fantasy.usage import Usage
 
 if TYPE_CHECKING:
@@ -327,7 +332,7 @@ class GatewayHooks(ChatHooks):
         """One reasoning item per ``(format, index)`` group of ``reasoning_details``."""
         details = _details(message)
         if not details:
-            text = _str(message.get("reasoning"))
+            text = reasoning_of(message)
             return [ReasoningContent(text=text)] if text else []
         return [
             ReasoningContent(text=text, provider_metadata=self._reasoning_metadata(collector))
@@ -402,7 +407,7 @@ class GatewayStream(ChatStreamHooks):
         """Reasoning details (or plain ``reasoning`` text) join the open reasoning block."""
         details = _details(delta)
         if not details:
-            blocks.reasoning(out, _str(delta.get("reasoning")))
+            blocks.reasoning(out, reasoning_of(delta))
             return
         if self.collector is None or blocks.open_kind != "reasoning":
             # A collector belongs to one reasoning block: details that opened none
