@@ -12,12 +12,17 @@ module and no optional dependency is imported until it is needed.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from fantasy._version import __version__
 
+# The library convention: fantasy logs to the "fantasy" logger (requests at DEBUG, retries
+# at WARNING) and an application that configures no logging sees none of it on stderr.
+logging.getLogger("fantasy").addHandler(logging.NullHandler())
+
 if TYPE_CHECKING:
-    from fantasy import stream
+    from fantasy import events, stream
     from fantasy.agent import (
         Agent,
         AgentResult,
@@ -55,13 +60,13 @@ if TYPE_CHECKING:
         ContextTooLargeError,
         FallbackError,
         FantasyError,
+        IncompleteResponseError,
         IncompleteStreamError,
         InvalidArgumentError,
         InvalidResponseError,
         NoObjectGeneratedError,
         ProviderError,
         RateLimitError,
-        RetryError,
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
@@ -106,6 +111,7 @@ if TYPE_CHECKING:
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
+    "events": "fantasy.events:",
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
@@ -147,13 +153,13 @@ _EXPORTS: dict[str, str] = {
     "ContextTooLargeError": "fantasy.errors",
     "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
+    "IncompleteResponseError": "fantasy.errors",
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
     "InvalidResponseError": "fantasy.errors",
     "NoObjectGeneratedError": "fantasy.errors",
     "ProviderError": "fantasy.errors",
     "RateLimitError": "fantasy.errors",
-    "RetryError": "fantasy.errors",
     "StreamIdleTimeoutError": "fantasy.errors",
     "ToolExecutionError": "fantasy.errors",
     # messages
@@ -195,7 +201,93 @@ _EXPORTS: dict[str, str] = {
     "Usage": "fantasy.usage",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+# A literal list, so that type checkers see every name as explicitly exported
+# (tests/typing checks that it matches _EXPORTS and the TYPE_CHECKING imports).
+__all__ = [
+    "Agent",
+    "AgentResult",
+    "AgentStream",
+    "AgentTool",
+    "AuthenticationError",
+    "BaseEmbeddingModel",
+    "BaseLanguageModel",
+    "Call",
+    "CallWarning",
+    "Content",
+    "ContextTooLargeError",
+    "EmbeddingModel",
+    "EmbeddingUsage",
+    "Embeddings",
+    "ErrorOutput",
+    "ExecutableProviderTool",
+    "FallbackError",
+    "FallbackModel",
+    "FantasyError",
+    "FileContent",
+    "FilePart",
+    "FinishReason",
+    "FunctionTool",
+    "IncompleteResponseError",
+    "IncompleteStreamError",
+    "InvalidArgumentError",
+    "InvalidResponseError",
+    "LanguageModel",
+    "MediaOutput",
+    "Message",
+    "NoObjectGeneratedError",
+    "ObjectCall",
+    "ObjectResponse",
+    "ObjectStream",
+    "PrepareStepContext",
+    "PrepareStepResult",
+    "Provider",
+    "ProviderData",
+    "ProviderDefinedTool",
+    "ProviderError",
+    "RateLimitError",
+    "ReasoningContent",
+    "ReasoningPart",
+    "Response",
+    "ResponseFormat",
+    "RetryPolicy",
+    "SourceContent",
+    "SpecificToolChoice",
+    "StepResult",
+    "StreamIdleTimeoutError",
+    "StreamPart",
+    "TextContent",
+    "TextOutput",
+    "TextPart",
+    "ToolCallContent",
+    "ToolCallPart",
+    "ToolChoice",
+    "ToolContext",
+    "ToolExecutionError",
+    "ToolResponse",
+    "ToolResultContent",
+    "ToolResultPart",
+    "Toolset",
+    "Usage",
+    "__version__",
+    "assistant_message",
+    "cosine_similarity",
+    "embedding_model",
+    "events",
+    "finish_reason_is",
+    "get_provider",
+    "has_content",
+    "has_tool_call",
+    "language_model",
+    "register_provider",
+    "step_count_is",
+    "stream",
+    "system_message",
+    "token_budget_exceeded",
+    "tool",
+    "tool_message",
+    "top_k",
+    "user_message",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -140,7 +140,7 @@ def test_printer_streams_text_and_traces_tools() -> None:
         "← 40 C",
         "← error: bad",
         "← [image/png, 4 bytes]",
-        "warning: top_k ignored",
+        "warning: unsupported setting 'top_k': ignored",
     ]
 
 
