@@ -25,7 +25,7 @@ def module_files() -> list[Path]:
 def test_core_never_imports_providers() -> None:
     for path in module_files():
         relative = path.relative_to(SRC)
-        if relative.parts[0] in ("providers", "testing") or relative.name == "cli.py":
+        if relative.parts[0] in ("providers", "testing", "cli"):
             continue
         bad = {n for n in imports_of(path) if n.startswith("fantasy.providers")}
         assert not bad, f"{relative} imports {bad}: use the registry strings instead"
@@ -34,8 +34,7 @@ def test_core_never_imports_providers() -> None:
 def test_only_cli_imports_testing() -> None:
     for path in module_files():
         relative = path.relative_to(SRC)
-        if relative.parts[0] == "testing" or relative.name in (
-            "cli.py",
+        if relative.parts[0] in ("testing", "cli") or relative.name in (
             "_cli_web.py",
             "_demo_tools.py",
         ):

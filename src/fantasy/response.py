@@ -14,8 +14,8 @@ from fantasy.content import (
     SourceContent,
     ToolCallContent,
     ToolResultContent,
-    first_text,
     reasoning_text,
+    text_of,
     tool_calls_of,
 )
 from fantasy.usage import CallWarning, FinishReason, Usage
@@ -46,8 +46,12 @@ class Response:
 
     @property
     def text(self) -> str:
-        """The first text item (Fantasy's ``Content.Text()``)."""
-        return first_text(self.content)
+        """The whole answer: every text item, in order, joined without separators.
+
+        A provider may split one answer into several text items (Anthropic text blocks
+        around citations or tool calls); they concatenate into what the model wrote.
+        """
+        return text_of(self.content)
 
     @property
     def reasoning(self) -> str:

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import json
 import os
 import socket
 from typing import Annotated, Any
@@ -113,6 +114,16 @@ def garbage() -> str:
     """Write a line that is not JSON-RPC to stdout, then exit (stdio only)."""
     os.write(_PROTOCOL_FD, b"this is not JSON\n")
     os._exit(4)
+
+
+@server.tool()
+async def bogus(ctx: Context) -> str:
+    """Answer this call with a result of the wrong shape (stdio only), then the real one."""
+    request_id: int | str = int(ctx.request_id) if ctx.request_id.isdigit() else ctx.request_id
+    answer = {"jsonrpc": "2.0", "id": request_id, "result": {"content": "not a list"}}
+    os.write(_PROTOCOL_FD, (json.dumps(answer) + "\n").encode())
+    await asyncio.sleep(2)
+    return "too late"
 
 
 def _poem_request(topic: str) -> Sample:

@@ -1,4 +1,4 @@
-"""fantasy.mcp's pure conversions: tool results, input schemas, sampling requests."""
+"""fantasy.mcp's pure conversions: tool results and sampling requests."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ pytest.importorskip("mcp", reason="the 'mcp' extra is not installed (pip install
 import mcp_types as types
 
 from fantasy.errors import InvalidArgumentError
-from fantasy.mcp import MCPResponseError, tool_response
+from fantasy.mcp import (
+    MCPResponseError,
+    MCPServerError,
+    MCPServerStdio,
+    MCPServerStreamableHTTP,
+    tool_response,
+)
 from fantasy.mcp._sampling import sampling_call, sampling_result
-from fantasy.mcp._schema import normalize_schema, tool_schema
 from fantasy.messages import FilePart, TextPart
 from fantasy.testing import text_response
 from fantasy.usage import FinishReason
@@ -116,54 +121,27 @@ def test_bad_base64_is_a_response_error() -> None:
         tool_response(result(broken))
 
 
-# --- schemas -------------------------------------------------------------------------------
+# --- tool definitions -----------------------------------------------------------------------
 
 
-def test_type_arrays_become_any_of_and_arrays_get_items() -> None:
-    schema = {
-        "type": "object",
-        "properties": {
-            "tags": {"type": "array"},
-            "note": {"type": ["string", "null"], "description": "optional"},
-            "only": {"type": ["integer"]},
-            "nested": {"type": "object", "properties": {"xs": {"type": ["array", "null"]}}},
-            "choice": {"anyOf": [{"type": ["number", "boolean"]}, {"const": [1, 2]}]},
-        },
-        "$defs": {"Item": {"type": "array", "prefixItems": [{"type": "string"}]}},
-    }
-    out = normalize_schema(schema)
-    props = out["properties"]
-    assert props["tags"] == {"type": "array", "items": {}}
-    assert props["note"] == {
-        "description": "optional",
-        "anyOf": [{"type": "string"}, {"type": "null"}],
-    }
-    assert props["only"] == {"type": "integer"}
-    assert props["nested"]["properties"]["xs"] == {
-        "anyOf": [{"type": "array"}, {"type": "null"}],
-        "items": {},
-    }
-    assert props["choice"]["anyOf"][0] == {"anyOf": [{"type": "number"}, {"type": "boolean"}]}
-    assert props["choice"]["anyOf"][1] == {"const": [1, 2]}  # values are not schemas
-    assert out["$defs"]["Item"] == {"type": "array", "prefixItems": [{"type": "string"}]}
-    assert schema["properties"]["tags"] == {"type": "array"}  # the input is not changed
+def test_tool_definitions_are_normalised_and_prefixed() -> None:
+    server = MCPServerStdio("unused", prefix="srv", parallel=True)
+    schema = {"properties": {"tags": {"type": ["array", "null"]}}}
+    listed = types.Tool(name="tag", title="Tagger", input_schema=schema)
+    agent_tool = server._agent_tool(listed)
+    assert agent_tool.name == "srv_tag"
+    assert agent_tool.description == "Tagger"
+    assert agent_tool.parallel
+    assert agent_tool.input_schema["type"] == "object"
+    tags = agent_tool.input_schema["properties"]["tags"]
+    assert tags == {"anyOf": [{"type": "array", "items": {}}, {"type": "null"}]}
 
 
-def test_type_array_beside_any_of_goes_into_all_of() -> None:
-    out = normalize_schema(
-        {"type": ["string", "null"], "anyOf": [{"minLength": 1}, {"type": "null"}]}
-    )
-    assert out["anyOf"] == [{"minLength": 1}, {"type": "null"}]
-    assert out["allOf"] == [{"anyOf": [{"type": "string"}, {"type": "null"}]}]
-
-
-def test_tool_schema_is_an_object_schema() -> None:
-    assert tool_schema({}) == {"type": "object", "properties": {}}
-    assert tool_schema({"type": "object", "required": []}) == {
-        "type": "object",
-        "required": [],
-        "properties": {},
-    }
+def test_an_unusable_schema_names_the_tool() -> None:
+    server = MCPServerStdio("unused")
+    broken = types.Tool(name="bad", input_schema={"type": "object", "properties": 3})
+    with pytest.raises(MCPResponseError, match="'bad' has an unusable input schema"):
+        server._agent_tool(broken)
 
 
 # --- sampling ------------------------------------------------------------------------------
@@ -214,3 +192,15 @@ def test_sampling_result(finish: FinishReason, reason: str) -> None:
     out = sampling_result(response, "m-1")
     assert out.content == text("an answer")
     assert (out.model, out.role, out.stop_reason) == ("m-1", "assistant", reason)
+
+
+def test_credential_headers_never_show_in_errors() -> None:
+    token = "mcp-credential-0123456789"
+    server = MCPServerStreamableHTTP(
+        f"https://user:pw@mcp.example.com/mcp?key={token}",
+        headers={"Authorization": f"Bearer {token}", "X-Session": "s-9876543210"},
+    )
+    assert server.name == "https://mcp.example.com/mcp"
+    error = MCPServerError(f"upstream said {token} and s-9876543210", server=server.name)
+    assert token not in str(error)
+    assert "s-9876543210" not in str(error)

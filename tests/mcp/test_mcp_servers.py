@@ -18,6 +18,7 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.mcp import (
     MCPConnectionError,
     MCPProgress,
+    MCPResponseError,
     MCPServer,
     MCPServerStdio,
     MCPServerStreamableHTTP,
@@ -181,23 +182,42 @@ async def test_without_async_with_each_run_opens_and_closes_the_connection() -> 
 async def test_a_crashed_server_gives_a_tool_error_and_the_run_goes_on() -> None:
     server = stdio()  # no sampling model: the poem tool's sampling request fails
     calls = [("poem", {"topic": "x"}), ("crash", {}), ("echo", {"text": "after"})]
-    result = await Agent(script(*calls), tools=[server]).generate("go")
-    poem, crash, after = results(result)
-    assert isinstance(poem.result, ErrorOutput)
-    assert isinstance(crash.result, ErrorOutput)
-    assert "connection closed" in crash.result.error
-    assert isinstance(after.result, ErrorOutput)
-    assert "connection" in after.result.error
-    assert result.text == "done"
+    async with server:
+        result = await Agent(script(*calls), tools=[server]).generate("go")
+        poem, crash, after = results(result)
+        assert isinstance(poem.result, ErrorOutput)
+        assert isinstance(crash.result, ErrorOutput)
+        assert "connection closed during tool 'crash'" in crash.result.error
+        assert isinstance(after.result, ErrorOutput)
+        assert "connection" in after.result.error
+        assert result.text == "done"
+        # the next run starts on a new connection
+        result = await Agent(script(("echo", {"text": "again"})), tools=[server]).generate("go")
+        assert results(result)[0].result == TextOutput(text="again")
     assert not server.is_open
 
 
-async def test_garbage_on_stdout_gives_a_typed_error(caplog: pytest.LogCaptureFixture) -> None:
+async def test_garbage_gives_typed_errors(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="fantasy")
     async with stdio() as server:
+        with pytest.raises(MCPResponseError, match="invalid answer to tool 'bogus'"):
+            await server.call_tool("bogus")
+        assert (await server.call_tool("echo", {"text": "fine"})).text == "fine"
         with pytest.raises(MCPConnectionError):
             await server.call_tool("garbage")
     assert "sent invalid data" in caplog.text
+
+
+async def test_cancelling_a_run_mid_call_closes_the_server() -> None:
+    started = asyncio.Event()
+    server = stdio(on_progress=lambda progress: started.set())
+    agent = Agent(script(("slow", {"seconds": 30})), tools=[server])
+    run = asyncio.create_task(agent.generate("go"))
+    await asyncio.wait_for(started.wait(), 60)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(run, 60)
+    assert not server.is_open
 
 
 async def test_a_server_that_cannot_start_is_a_connection_error() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import shlex
 import sys
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
@@ -20,16 +22,18 @@ from mcp.client.streamable_http import streamable_http_client
 from fantasy._agent_settings import fire
 from fantasy._version import __version__
 from fantasy.agent_tools import AgentTool, AnyTool, ToolContext, ToolResponse
-from fantasy.errors import InvalidArgumentError
+from fantasy.errors import InvalidArgumentError, register_secret
 from fantasy.mcp._connection import Connection
 from fantasy.mcp._errors import MCPConnectionError, MCPResponseError
 from fantasy.mcp._results import tool_response
 from fantasy.mcp._sampling import sampling_callback
-from fantasy.mcp._schema import tool_schema
 from fantasy.model import LanguageModel
+from fantasy.schema import normalize_tool_schema
 from fantasy.toolset import Toolset
 
 __all__ = ["MCPProgress", "MCPServer", "MCPServerSSE", "MCPServerStdio", "MCPServerStreamableHTTP"]
+
+_log = logging.getLogger("fantasy")
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds a tool call (or a tool listing) may take before it fails, by default."""
@@ -117,6 +121,7 @@ class MCPServer(Toolset):
         self._accepts = _accepts(tool_filter)
         self._connection: Connection | None = None
         self._tools: tuple[AgentTool, ...] | None = None
+        self._reconnecting: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
@@ -176,11 +181,27 @@ class MCPServer(Toolset):
         raise MCPResponseError(f"tools/list did not end after {_MAX_PAGES} pages", server=self.name)
 
     async def tools(self) -> Sequence[AnyTool]:
-        """The agent tools of this server (listed once per connection, or after a change)."""
-        if self._tools is None or self._live().closed:
+        """The agent tools of this server (listed once per connection, or after a change).
+
+        A connection that has ended since (the server exited or crashed) is opened
+        again first, so the next run after a crash starts on a fresh connection.
+        """
+        connection = self._live()
+        if connection.closed:
+            await self._reconnect(connection)
+        if self._tools is None:
             listed = await self.list_tools()
             self._tools = tuple(self._agent_tool(t) for t in listed if self._accepts(t.name))
         return self._tools
+
+    async def _reconnect(self, dead: Connection) -> None:
+        if self._reconnecting is None:
+            self._reconnecting = asyncio.Lock()
+        async with self._reconnecting:
+            if self._connection is dead:  # not replaced by a concurrent run meanwhile
+                _log.info("MCP server %s: the connection ended; connecting again", self.name)
+                await dead.stop()
+                await self.open()
 
     def _agent_tool(self, tool: types.Tool) -> AgentTool:
         name = f"{self.prefix}_{tool.name}" if self.prefix else tool.name
@@ -194,7 +215,7 @@ class MCPServer(Toolset):
             return AgentTool(
                 name,
                 tool.description or tool.title or "",
-                tool_schema(tool.input_schema),
+                normalize_tool_schema(tool.input_schema),
                 run,
                 parallel=self.parallel,
             )
@@ -300,6 +321,19 @@ def _display_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+_SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "session")
+
+
+def _secret_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """A copy of ``headers``; credential values are scrubbed from every fantasy error."""
+    out = dict(headers or {})
+    for name, value in out.items():
+        if any(word in name.lower() for word in _SECRET_HEADER_WORDS):
+            register_secret(value)
+            register_secret(value.split(" ", 1)[-1])  # the token of "Bearer <token>"
+    return out
+
+
 class MCPServerStreamableHTTP(MCPServer):
     """An MCP server reached over streamable HTTP.
 
@@ -322,7 +356,7 @@ class MCPServerStreamableHTTP(MCPServer):
     ) -> None:
         super().__init__(name=name or _display_url(url), **options)
         self.url = url
-        self._headers = dict(headers or {})
+        self._headers = _secret_headers(headers)
         self._http_client = http_client
 
     def _transport(self) -> Any:
@@ -360,7 +394,7 @@ class MCPServerSSE(MCPServer):
     ) -> None:
         super().__init__(name=name or _display_url(url), **options)
         self.url = url
-        self._headers = dict(headers or {})
+        self._headers = _secret_headers(headers)
 
     def _transport(self) -> Any:
         return sse_client(self.url, headers=self._headers or None)
