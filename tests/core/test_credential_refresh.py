@@ -25,7 +25,8 @@ COMPLETION = {
 }
 SSE = (
     'data: {"id":"c","model":"gpt-4o","choices":[{"index":0,"delta":{"content":"ok"}}]}\n\n'
-    'data: {"id":"c","model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
+    'data: {"id":"c","model":"gpt-4o",'
+    '"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n'
     "data: [DONE]\n\n"
 )
 
