@@ -14,7 +14,11 @@ Part rules:
   signature is kept as ``google`` :class:`GoogleReasoningMetadata` and replayed on the
   part that follows the reasoning item.
 * ``functionCall`` → a complete tool call (Gemini sends whole calls). Calls without an
-  ``id`` (Gemini 2.5, Vertex) get one from the id generator.
+  ``id`` (Gemini 2.5, Vertex) get one from the id generator. With streamed arguments
+  (``stream_function_call_arguments``), a call comes in pieces: its ``name`` with
+  ``willContinue: true``, then ``partialArgs`` (JSON path + value), until a piece
+  without ``willContinue``; the pieces become tool-input deltas (see
+  :mod:`._partial_args`) and the call completes at the last one.
 * ``inlineData`` → a file; grounding chunks → URL sources.
 
 Finish reasons: ``STOP`` with tool calls → tool-calls; ``MAX_TOKENS`` → length; safety
@@ -46,6 +50,7 @@ from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._media import decode_base64
 from fantasy.providers.google._errors import error_from_payload
+from fantasy.providers.google._partial_args import ArgumentsWriter
 from fantasy.providers.google.options import (
     PROVIDER_KEY,
     GoogleReasoningMetadata,
@@ -146,6 +151,7 @@ class StreamDecoder(EventDecoder):
         self._usage: Mapping[str, Any] = {}
         self._sources: set[str] = set()
         self._details: dict[str, Any] = {}
+        self._partial: tuple[str, str, ArgumentsWriter] | None = None  # id, name, writer
 
     # --- input ------------------------------------------------------------------------
 
@@ -192,6 +198,11 @@ class StreamDecoder(EventDecoder):
         Raises:
             IncompleteStreamError: no finish reason arrived and one is required.
         """
+        if self._partial is not None:
+            raise InvalidResponseError(
+                f"function call {self._partial[1]!r} never received its last arguments",
+                provider=self._provider,
+            )
         out: list[StreamPart] = []
         self.blocks.close(out)
         raw = self._finish_reason or self._block_reason
@@ -281,6 +292,9 @@ class StreamDecoder(EventDecoder):
 
     def _function_call(self, call: Mapping[str, Any], out: list[StreamPart]) -> None:
         self.blocks.close(out)
+        if self._partial is not None or call.get("willContinue") or "partialArgs" in call:
+            self._partial_call(call, out)
+            return
         name = call.get("name")
         if not isinstance(name, str) or not name:
             raise InvalidResponseError("function call without a name", provider=self._provider)
@@ -297,6 +311,40 @@ class StreamDecoder(EventDecoder):
         self._has_tool_calls = True
         out.append(stream.ToolInputStart(id=call_id, tool_name=name))
         out.append(stream.ToolInputDelta(id=call_id, delta=raw))
+        out.append(stream.ToolInputEnd(id=call_id))
+        out.append(stream.ToolCall(tool_call_id=call_id, tool_name=name, input=raw))
+
+    def _partial_call(self, call: Mapping[str, Any], out: list[StreamPart]) -> None:
+        """One piece of a function call whose arguments stream (``partialArgs``)."""
+        if self._partial is None:
+            name = call.get("name")
+            if not isinstance(name, str) or not name:
+                raise InvalidResponseError("function call without a name", provider=self._provider)
+            call_id = call.get("id")
+            call_id = call_id if isinstance(call_id, str) and call_id else self._ids()
+            self._partial = (call_id, name, ArgumentsWriter())
+            self._has_tool_calls = True
+            out.append(stream.ToolInputStart(id=call_id, tool_name=name))
+        call_id, name, writer = self._partial
+        entries = call.get("partialArgs")
+        entries = [] if entries is None else entries
+        if not isinstance(entries, list):
+            raise TypeError("partialArgs is not a list")
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                raise TypeError("a partial argument is not an object")
+            delta = writer.add(entry)
+            if delta:
+                out.append(stream.ToolInputDelta(id=call_id, delta=delta))
+        if call.get("willContinue"):
+            return
+        self._partial = None
+        closing, raw = writer.finish()
+        args = call.get("args")
+        if closing:
+            out.append(stream.ToolInputDelta(id=call_id, delta=closing))
+        if isinstance(args, Mapping) and args:  # a final piece may repeat the whole object
+            raw = json.dumps(args, ensure_ascii=False, separators=(",", ":"))
         out.append(stream.ToolInputEnd(id=call_id))
         out.append(stream.ToolCall(tool_call_id=call_id, tool_name=name, input=raw))
 
