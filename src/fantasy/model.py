@@ -155,9 +155,7 @@ class BaseLanguageModel(ABC):
         accumulator = StreamAccumulator()
         async for part in self.stream(call):
             accumulator.add(part)
-        if accumulator.error is not None:
-            raise accumulator.error
-        return accumulator.response()
+        return accumulator.response()  # raises an in-band error
 
     def generate_sync(self, call: Call) -> Response:
         """Blocking :meth:`generate`."""

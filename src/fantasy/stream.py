@@ -399,7 +399,14 @@ class StreamAccumulator:
         return tuple(out)
 
     def response(self) -> Response:
-        """The accumulated response (finish reason ``unknown`` if no Finish came)."""
+        """The accumulated response (finish reason ``unknown`` if no Finish came).
+
+        Raises:
+            BaseException: The error of an :class:`Error` part that was added: a stream
+                that failed in band has no response (its parts stay in :meth:`content`).
+        """
+        if self.error is not None:
+            raise self.error
         finish = self.finish
         return Response(
             content=self.content(),

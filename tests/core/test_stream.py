@@ -1,3 +1,5 @@
+import pytest
+
 from fantasy import stream
 from fantasy.content import ReasoningContent, TextContent, ToolCallContent
 from fantasy.errors import ProviderError
@@ -98,7 +100,9 @@ def test_tool_results_sources_and_errors() -> None:
     content = acc.content()
     assert [c.type for c in content] == ["tool-call", "tool-result", "source"]
     assert acc.error is error
-    assert acc.response().finish_reason is FinishReason.UNKNOWN
+    with pytest.raises(ProviderError) as info:  # a stream that failed has no response
+        acc.response()
+    assert info.value is error
 
 
 def test_usage_addition_and_defaults() -> None:

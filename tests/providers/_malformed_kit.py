@@ -343,7 +343,16 @@ def check_parts(outcome: Outcome) -> None:
     accumulator = StreamAccumulator()
     for part in outcome.parts:
         accumulator.add(part)
-    check_typed(accumulator.response(), f"{label}: accumulated")
+    if errors:  # the one failure rule: a failed stream's accumulator raises its error
+        try:
+            accumulator.response()
+        except FantasyError as error:
+            assert error is errors[-1].error, f"{label}: accumulator raised another error"
+        else:
+            raise AssertionError(f"{label}: accumulator did not raise the in-band error")
+        check_typed(accumulator.content(), f"{label}: accumulated")
+    else:
+        check_typed(accumulator.response(), f"{label}: accumulated")
 
 
 def check_truncations(

@@ -290,9 +290,7 @@ class ScriptedModel(BaseLanguageModel):
         accumulator = stream.StreamAccumulator()
         for part in item:
             accumulator.add(part)
-        if accumulator.error is not None:
-            raise accumulator.error
-        return accumulator.response()
+        return accumulator.response()  # raises an in-band error
 
     async def stream(self, call: Call) -> AsyncIterator[stream.StreamPart]:
         """The next scripted item as stream parts."""
