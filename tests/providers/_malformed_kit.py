@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from fantasy import stream
 from fantasy.errors import (
     FantasyError,
@@ -344,12 +346,9 @@ def check_parts(outcome: Outcome) -> None:
     for part in outcome.parts:
         accumulator.add(part)
     if errors:  # the one failure rule: a failed stream's accumulator raises its error
-        try:
+        with pytest.raises(FantasyError) as raised:
             accumulator.response()
-        except FantasyError as error:
-            assert error is errors[-1].error, f"{label}: accumulator raised another error"
-        else:
-            raise AssertionError(f"{label}: accumulator did not raise the in-band error")
+        assert raised.value is errors[-1].error, f"{label}: accumulator raised another error"
         check_typed(accumulator.content(), f"{label}: accumulated")
     else:
         check_typed(accumulator.response(), f"{label}: accumulated")
