@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias
@@ -31,13 +31,12 @@ from fantasy._agent_events import (
     AgentEvent,
     StepFinish,
     StepStart,
-    dispatch_part,
-    has_part_callbacks,
 )
 from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
 from fantasy._agent_plan import StepPlan, plan_step
+from fantasy._agent_request import ModelRequest
 from fantasy._agent_results import (
     AgentResult,
     OutputT,
@@ -64,120 +63,10 @@ from fantasy.errors import FantasyError, NoObjectGeneratedError
 from fantasy.messages import ErrorOutput, Message, system_message
 from fantasy.model import LanguageModel
 from fantasy.response import Response
-from fantasy.retry import Retrier
 from fantasy.toolset import Toolset, open_toolsets
 from fantasy.usage import FinishReason, Usage
 
 __all__ = ["AgentRun", "ModelRequest", "SystemPrompt"]
-
-
-async def _close(iterator: AsyncIterator[object]) -> None:
-    aclose = getattr(iterator, "aclose", None)
-    if aclose is not None:
-        await aclose()
-
-
-class ModelRequest:
-    """One step's model request and its retries: iterate its events, then read ``response``.
-
-    In streaming mode the events are the model's stream parts and a
-    :class:`~fantasy.retry.Retry` before each new attempt; in non-streaming mode only the
-    ``Retry`` events. ``response`` is set once the iteration has ended normally.
-    :meth:`completed` makes a request that yields nothing and already holds its
-    response (for a wrapper replaying a recorded step).
-    """
-
-    __slots__ = ("_events", "plan", "response")
-
-    def __init__(self, run: AgentRun[Any, Any], plan: StepPlan) -> None:
-        self.plan = plan
-        self.response: Response | None = None
-        self._events = self._attempts(run)
-
-    @classmethod
-    def completed(cls, plan: StepPlan, response: Response) -> ModelRequest:
-        """A request whose response is already known (it yields no event)."""
-        request = cls.__new__(cls)
-        request.plan, request.response, request._events = plan, response, _nothing()
-        return request
-
-    def __aiter__(self) -> AsyncGenerator[stream.StreamPart, None]:
-        return self._events
-
-    async def aclose(self) -> None:
-        """Stop the request (closes the model's stream)."""
-        await self._events.aclose()
-
-    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[stream.StreamPart, None]:
-        settings = run.settings
-        retrier = Retrier(settings.retry)
-        dispatch = has_part_callbacks(settings)
-        while True:
-            delivered = 0
-            failure: Exception | None = None
-            if run.streaming:
-                accumulator = stream.StreamAccumulator()
-                parts = self.plan.model.stream(self.plan.call)
-                try:
-                    next_part = parts.__anext__
-                    while True:
-                        try:
-                            part = await next_part()
-                        except StopAsyncIteration:
-                            break
-                        except Exception as error:  # noqa: BLE001 - classified by the retrier
-                            failure = error
-                            break
-                        if isinstance(part, stream.Error):
-                            failure = _failure(part)
-                            break
-                        if isinstance(part, stream.Retry):
-                            # The model retried or switched models by itself: the
-                            # parts delivered so far are void, as after our own retry.
-                            accumulator.reset()
-                            part = dataclasses.replace(part, discarded=delivered)
-                            delivered = 0
-                            await fire(settings.on_retry, part)
-                            yield part
-                            continue
-                        accumulator.add(part)
-                        if dispatch:  # for speed: no coroutine per part without callbacks
-                            await dispatch_part(settings, part)
-                        delivered += 1
-                        yield part
-                finally:
-                    await _close(parts)
-                if failure is None:
-                    self.response = accumulator.response()
-                    return
-            else:
-                failure = await self._generate()
-                if failure is None:
-                    return
-            retry = dataclasses.replace(retrier.next_retry(failure), discarded=delivered)
-            await fire(settings.on_retry, retry)
-            yield retry
-            await asyncio.sleep(retry.delay)
-
-    async def _generate(self) -> Exception | None:
-        """One non-streaming attempt: sets ``response``, or returns why it failed."""
-        try:
-            self.response = await self.plan.model.generate(self.plan.call)
-        except Exception as error:  # noqa: BLE001 - classified by the retrier
-            return error
-        return None
-
-
-def _failure(part: stream.Error) -> Exception:
-    """The error of an in-band error part (anything but an ``Exception`` is raised)."""
-    if not isinstance(part.error, Exception):
-        raise part.error
-    return part.error
-
-
-async def _nothing() -> AsyncGenerator[stream.StreamPart, None]:
-    return
-    yield  # an async generator that yields nothing
 
 
 def _result_event(result: ToolResultContent) -> stream.ToolResult:
@@ -268,7 +157,7 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     def request(self, plan: StepPlan) -> ModelRequest:
         """The model seam: the step's model request, with retries (every model call)."""
-        return ModelRequest(self, plan)
+        return ModelRequest(plan, settings=self.settings, streaming=self.streaming)
 
     async def execute_tool(
         self, checked: ValidatedCall, context: ToolContext[DepsT]
