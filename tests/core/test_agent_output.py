@@ -377,3 +377,14 @@ async def test_the_first_valid_output_call_wins_and_every_call_gets_a_result() -
     assert isinstance(results["a"], ErrorOutput)
     assert results["c"] == TextOutput(text="Final output received.")
     assert results["d"] == ErrorOutput(error="Only the first final output is used.")
+
+
+@pytest.mark.parametrize(("mode", "requests"), [("tool", 1), ("json", 2), ("text", 2)])
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_every_mode_on_the_test_model(mode: str, requests: int, streaming: bool) -> None:
+    model = TestModel()
+    agent = Agent(model, tools=[weather], output_type=Weather, output_mode=mode)  # type: ignore[arg-type]
+    result = await run(agent, streaming, "Weather in Florence?")
+    assert isinstance(result.output, Weather)
+    assert len(model.calls) == requests
+    assert result.steps[0].tool_results[0].tool_name == "weather"
