@@ -33,6 +33,14 @@ if TYPE_CHECKING:
         ToolResponse,
         tool,
     )
+    from fantasy.approval import (
+        CallDeferred,
+        PendingToolCall,
+        ToolDecision,
+        approve,
+        deny,
+        supply,
+    )
     from fantasy.content import (
         Content,
         FileContent,
@@ -114,6 +122,12 @@ _EXPORTS: dict[str, str] = {
     "PrepareStepResult": "fantasy.agent",
     "StepResult": "fantasy.agent",
     "AgentTool": "fantasy.agent_tools",
+    "CallDeferred": "fantasy.approval",
+    "PendingToolCall": "fantasy.approval",
+    "ToolDecision": "fantasy.approval",
+    "approve": "fantasy.approval",
+    "deny": "fantasy.approval",
+    "supply": "fantasy.approval",
     "ExecutableProviderTool": "fantasy.agent_tools",
     "ToolContext": "fantasy.agent_tools",
     "ToolResponse": "fantasy.agent_tools",

@@ -23,10 +23,11 @@ import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
+from fantasy._agent_approval import Resume, ToolGate
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
@@ -52,6 +53,7 @@ from fantasy.agent_tools import (
     ToolResponse,
     run_tool,
 )
+from fantasy.approval import PendingToolCall
 from fantasy.content import Content, SourceContent, ToolCallContent, ToolResultContent
 from fantasy.errors import FantasyError, NoObjectGeneratedError
 from fantasy.messages import ErrorOutput, Message, system_message
@@ -180,6 +182,7 @@ class _StepOutcome:
     client_calls: int = 0
     stop_turn: bool = False
     verdict: Verdict | None = None
+    pending: list[PendingToolCall] = field(default_factory=list)
 
 
 class AgentRun(Generic[DepsT, OutputT]):
@@ -196,6 +199,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         steps: The steps taken so far.
         usage: The usage of every model call so far (those of agents run as tools too).
         tool_usage: The usage reported by the current step's tools so far.
+        resume: The paused step this run resumes (:mod:`fantasy.approval`), if any.
+        pending: The calls left waiting when the run paused.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
     """
@@ -211,6 +216,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: DepsT = NO_DEPS,
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
+        resume: Resume | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -220,6 +226,9 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.deps = deps
         self.output = None if output is None else RunOutput(output, model, [t.name for t in tools])
         self._system_prompt = system_prompt
+        self.resume = resume
+        self.gate = ToolGate(resume)
+        self.pending: tuple[PendingToolCall, ...] = ()
         self.steps: list[StepResult] = []
         self.produced: list[Message] = []
         self.usage = Usage()
@@ -255,6 +264,12 @@ class AgentRun(Generic[DepsT, OutputT]):
         assert checked.tool is not None
         assert checked.arguments is not None
         return await run_tool(checked.tool.run, checked.arguments, context)
+
+    def _replay(self, plan: StepPlan) -> ModelRequest | None:
+        """The resumed step's request: its answer is in the history (no model call)."""
+        if self.resume is None or self.steps:
+            return None
+        return ModelRequest.completed(plan, self.resume.response())
 
     # --- one step ----------------------------------------------------------------------
 
@@ -329,12 +344,15 @@ class AgentRun(Generic[DepsT, OutputT]):
             )
 
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
+            answered = await self.gate.check(checked)
+            if answered is not None:
+                return answered  # known, decided or pending: not run now
             scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
             try:
                 outcome = await in_scope(scope, run_call(checked, context, self.execute_tool))
             finally:  # usage spent by a tool counts even when it failed
                 self.tool_usage = self.tool_usage + scope.usage
-            if isinstance(outcome.result.result, ErrorOutput):
+            if outcome.result is not None and isinstance(outcome.result.result, ErrorOutput):
                 name = checked.call.tool_name
                 self.tool_failures[name] = self.tool_failures.get(name, 0) + 1
             return outcome
@@ -343,8 +361,8 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     async def _judge(self, plan: StepPlan, outcome: _StepOutcome, response: Response) -> None:
         """Check the step's answer against the typed output (when there is one)."""
-        if self.output is None:
-            return
+        if self.output is None or outcome.pending:
+            return  # a paused step is judged when it is resumed
         context = self.context(plan.number, tuple(plan.call.prompt))
         usage = self.usage + response.usage
         verdict = await self.output.judge(outcome.content, outcome.client_calls, context)
@@ -371,6 +389,9 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
         """Why the loop ends after the last step, or ``None`` to go on."""
+        if outcome.pending:
+            self.pending = tuple(outcome.pending)
+            return StopReason.TOOLS_PENDING
         verdict = outcome.verdict
         if verdict is not None and verdict.done:
             return StopReason.FINISHED
@@ -391,6 +412,13 @@ class AgentRun(Generic[DepsT, OutputT]):
         return AgentResult(steps=tuple(self.steps), prompt=self.prompt)
 
     def _finish(self, reason: StopReason, verdict: Verdict | None) -> AgentResult[OutputT]:
+        if reason is StopReason.TOOLS_PENDING:  # paused: no output yet
+            return AgentResult(
+                steps=tuple(self.steps),
+                prompt=self.prompt,
+                stop_reason=reason,
+                pending=self.pending,
+            )
         if self.output is None:
             partial = self._partial()
             text: Any = partial.text  # without an output type, the output is the text
@@ -420,10 +448,18 @@ class AgentRun(Generic[DepsT, OutputT]):
                 async for event in tool_events:
                     yield event  # what the tools emit while they run (ToolEvent)
             for done in forwarded.result or ():
+                if done.result is None:
+                    if done.pending is not None:
+                        outcome.pending.append(done.pending)
+                        yield done.pending
+                    continue
                 outcome.content.append(done.result)
                 outcome.stop_turn = outcome.stop_turn or done.stop_turn
+                if self.gate.known(done.result.tool_call_id):
+                    continue  # ran before the run paused: already reported then
                 await fire(self.settings.on_tool_result, done.result)
                 yield _result_event(done.result)
+        self.gate.close_step()
 
     async def events(self) -> AsyncGenerator[AgentEvent, None]:
         """Run the loop, yielding its events; the outcome lands in ``result``/``error``.
@@ -440,7 +476,7 @@ class AgentRun(Generic[DepsT, OutputT]):
                 start = StepStart(step_number=plan.number, call=plan.call)
                 await fire(settings.on_step_start, start)
                 yield start
-                request = self.request(plan)
+                request = self._replay(plan) or self.request(plan)
                 partials = output.partials() if output is not None and self.streaming else None
                 async with aclosing(request):
                     async for event in request:

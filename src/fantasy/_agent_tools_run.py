@@ -7,7 +7,8 @@ batch. Invalid calls are not run: their result is the validation error.
 
 A tool that raises sends the error message to the model (an ``ErrorOutput``); a
 :class:`~fantasy.errors.ToolExecutionError` aborts the run instead (other calls of its
-batch are cancelled). Cancelling the run cancels running tools.
+batch are cancelled); :class:`~fantasy.approval.CallDeferred` leaves the call pending.
+Cancelling the run cancels running tools.
 """
 
 from __future__ import annotations
@@ -19,18 +20,24 @@ from typing import Any, TypeAlias
 
 from fantasy._validation import ValidatedCall
 from fantasy.agent_tools import ToolContext, ToolResponse
+from fantasy.approval import CallDeferred, PendingKind, PendingToolCall
 from fantasy.content import ToolResultContent
 from fantasy.errors import ToolExecutionError
 
-__all__ = ["Execute", "ToolOutcome", "batches", "run_batch", "run_call"]
+__all__ = ["Execute", "ToolOutcome", "batches", "pending_call", "run_batch", "run_call"]
 
 
 @dataclass(frozen=True, slots=True)
 class ToolOutcome:
-    """One client tool result and whether the tool asked to end the loop."""
+    """One client tool result and whether the tool asked to end the loop.
 
-    result: ToolResultContent
+    A call waiting for approval or for a result from outside has no ``result`` but a
+    ``pending`` entry instead.
+    """
+
+    result: ToolResultContent | None
     stop_turn: bool = False
+    pending: PendingToolCall | None = None
 
 
 def _error_text(error: Exception) -> str:
@@ -55,9 +62,21 @@ async def run_call(
         error.tool_name = error.tool_name or call.tool_name
         error.tool_call_id = error.tool_call_id or call.tool_call_id
         raise
+    except CallDeferred:
+        return ToolOutcome(None, pending=pending_call(checked, "deferred"))
     except Exception as error:  # noqa: BLE001 - a tool failure goes back to the model
         response = ToolResponse(error=_error_text(error))
     return ToolOutcome(_result(checked, response), response.stop_turn)
+
+
+def pending_call(checked: ValidatedCall, kind: PendingKind) -> PendingToolCall:
+    """The pending entry of a valid call that is not run now."""
+    return PendingToolCall(
+        tool_call_id=checked.call.tool_call_id,
+        tool_name=checked.call.tool_name,
+        arguments=dict(checked.arguments or {}),
+        kind=kind,
+    )
 
 
 def _result(checked: ValidatedCall, response: ToolResponse) -> ToolResultContent:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, TypeAlias, overload
 
@@ -39,6 +39,7 @@ from fantasy.usage import Usage
 __all__ = [
     "AgentTool",
     "AnyTool",
+    "NeedsApproval",
     "NO_DEPS",
     "DepsT",
     "ExecutableProviderTool",
@@ -131,6 +132,9 @@ class ToolResponse:
 ToolRun: TypeAlias = Callable[[dict[str, Any], ToolContext[Any]], Any]
 """``run(input, ctx)``: sync or async; ``input`` is the decoded JSON object."""
 
+NeedsApproval: TypeAlias = bool | Callable[[dict[str, Any]], bool | Awaitable[bool]]
+"""Whether a call needs approval: a flag, or a predicate of its validated arguments."""
+
 
 def _check_schema(name: str, schema: Mapping[str, Any]) -> None:
     from jsonschema import SchemaError  # loaded on the first tool, not on import
@@ -155,6 +159,11 @@ class AgentTool:
         run: ``run(input, ctx)`` (sync or async) returning the result.
         parallel: Whether calls may run concurrently with other parallel-safe calls.
         provider_options: Provider options of the tool definition.
+        needs_approval: ``True``, or a predicate (sync or async) of the call's
+            validated arguments: such a call is not run until approved (see
+            :mod:`fantasy.approval`).
+        deferred: The result is produced outside the run (a job queue, a front end):
+            calls are never run here; the run pauses until their result is supplied.
     """
 
     name: str
@@ -164,6 +173,8 @@ class AgentTool:
     _: KW_ONLY
     parallel: bool = False
     provider_options: Mapping[str, Any] = field(default_factory=dict)
+    needs_approval: NeedsApproval = False
+    deferred: bool = False
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -189,6 +200,8 @@ class AgentTool:
         description: str | None = None,
         parallel: bool = False,
         provider_options: Mapping[str, Any] | None = None,
+        needs_approval: NeedsApproval = False,
+        deferred: bool = False,
     ) -> AgentTool:
         """A tool from a typed (sync or async) function.
 
@@ -198,6 +211,8 @@ class AgentTool:
             description: Tool description (default: the docstring's summary).
             parallel: Whether calls may run concurrently.
             provider_options: Provider options of the tool definition.
+            needs_approval: ``True`` or a predicate of the validated arguments.
+            deferred: The result comes from outside the run (the body never runs).
         """
         signature = function_schema(function, context_type=ToolContext, name=name)
         return cls(
@@ -207,6 +222,8 @@ class AgentTool:
             _typed_runner(function, signature),
             parallel=parallel,
             provider_options=dict(provider_options or {}),
+            needs_approval=needs_approval,
+            deferred=deferred,
         )
 
 
@@ -256,6 +273,8 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: Mapping[str, Any] | None = None,
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
 ) -> Callable[[Callable[..., Any]], AgentTool]: ...
 
 
@@ -267,10 +286,13 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: Mapping[str, Any] | None = None,
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
 ) -> AgentTool | Callable[[Callable[..., Any]], AgentTool]:
     """Decorator: turn a typed function into an :class:`AgentTool`.
 
-    Use bare (``@tool``) or with settings (``@tool(name="x", parallel=True)``).
+    Use bare (``@tool``) or with settings (``@tool(name="x", parallel=True)``,
+    ``@tool(needs_approval=True)``, ``@tool(deferred=True)``).
     """
 
     def wrap(target: Callable[..., Any]) -> AgentTool:
@@ -280,6 +302,8 @@ def tool(
             description=description,
             parallel=parallel,
             provider_options=provider_options,
+            needs_approval=needs_approval,
+            deferred=deferred,
         )
 
     return wrap if function is None else wrap(function)
@@ -293,12 +317,16 @@ class ExecutableProviderTool:
         definition: The provider tool sent to the model (e.g. Anthropic computer use).
         run: ``run(input, ctx)`` (sync or async) returning the result.
         parallel: Whether calls may run concurrently with other parallel-safe calls.
+        needs_approval: As for :class:`AgentTool`.
+        deferred: As for :class:`AgentTool`.
     """
 
     definition: ProviderDefinedTool
     run: ToolRun
     _: KW_ONLY
     parallel: bool = False
+    needs_approval: NeedsApproval = False
+    deferred: bool = False
 
     @property
     def name(self) -> str:
