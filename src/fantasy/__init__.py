@@ -110,6 +110,7 @@ if TYPE_CHECKING:
     )
     from fantasy.stream import StreamPart
     from fantasy.tools import FunctionTool, ProviderDefinedTool, SpecificToolChoice, ToolChoice
+    from fantasy.toolset import Toolset
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
@@ -132,6 +133,7 @@ _EXPORTS: dict[str, str] = {
     "ToolContext": "fantasy.agent_tools",
     "ToolResponse": "fantasy.agent_tools",
     "tool": "fantasy.agent_tools",
+    "Toolset": "fantasy.toolset",
     "RetryPolicy": "fantasy.retry",
     "finish_reason_is": "fantasy.stop",
     "has_content": "fantasy.stop",

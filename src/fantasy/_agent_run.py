@@ -22,13 +22,14 @@ import asyncio
 import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
 from fantasy._agent_approval import Resume, ToolGate
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
+from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
 from fantasy._agent_plan import StepPlan, plan_step
@@ -60,6 +61,7 @@ from fantasy.messages import ErrorOutput, Message, system_message
 from fantasy.model import LanguageModel
 from fantasy.response import Response
 from fantasy.retry import Retrier
+from fantasy.toolset import Toolset, open_toolsets
 from fantasy.usage import FinishReason, Usage
 
 __all__ = ["AgentRun", "ModelRequest", "SystemPrompt"]
@@ -190,7 +192,8 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     Attributes:
         model: The agent's model (a step may use another one via ``prepare_step``).
-        tools: The agent's tools.
+        tools: The agent's tools (with its toolsets' tools, once the run has started).
+        toolsets: The agent's toolsets, entered for the run (see :mod:`fantasy.toolset`).
         prompt: The messages the run starts from.
         settings: The resolved settings.
         streaming: Whether model calls stream.
@@ -217,9 +220,11 @@ class AgentRun(Generic[DepsT, OutputT]):
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
         resume: Resume | None = None,
+        toolsets: tuple[Toolset, ...] = (),
     ) -> None:
         self.model = model
         self.tools = tools
+        self.toolsets = toolsets
         self.prompt = prompt
         self.settings = settings
         self.streaming = streaming
@@ -234,6 +239,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.usage = Usage()
         self.tool_usage = Usage()
         self.tool_failures: dict[str, int] = {}
+        self.limits = RunLimits(settings.usage_limits, settings.max_steps)
         self.result: AgentResult[OutputT] | None = None
         self.error: BaseException | None = None
 
@@ -404,12 +410,16 @@ class AgentRun(Generic[DepsT, OutputT]):
             return StopReason.STOP_CONDITION
         if self.output is None and not called:
             return StopReason.FINISHED
-        if len(self.steps) >= self.settings.max_steps:
+        if self.limits.step_cap(len(self.steps)):
             return StopReason.STEP_CAP
         return None
 
-    def _partial(self) -> AgentResult[Any]:
-        return AgentResult(steps=tuple(self.steps), prompt=self.prompt)
+    def _partial(self, response: Response | None = None) -> AgentResult[Any]:
+        """The run so far (with the step of ``response``, its tools not run)."""
+        steps = tuple(self.steps)
+        if response is not None:
+            steps += (StepResult(response=response, messages=step_messages(response.content)),)
+        return AgentResult(steps=steps, prompt=self.prompt)
 
     def _finish(self, reason: StopReason, verdict: Verdict | None) -> AgentResult[OutputT]:
         if reason is StopReason.TOOLS_PENDING:  # paused: no output yet
@@ -464,19 +474,27 @@ class AgentRun(Generic[DepsT, OutputT]):
     async def events(self) -> AsyncGenerator[AgentEvent, None]:
         """Run the loop, yielding its events; the outcome lands in ``result``/``error``.
 
-        Errors (after retries) propagate; ``on_error`` is told first. Cancellation and
-        closing are not errors: they propagate without ``on_error``.
+        The toolsets are entered first (their tools join ``tools``) and exited when the
+        run ends, however it ends. Errors (after retries) propagate; ``on_error`` is told
+        first. Cancellation and closing are not errors: they propagate without
+        ``on_error``.
         """
         settings = self.settings
         output = self.output
+        toolsets = AsyncExitStack()
         try:
+            if self.toolsets:
+                self.tools = await open_toolsets(toolsets, self.tools, self.toolsets)
             await self._start()
             while True:
                 plan = await self.plan()
                 start = StepStart(step_number=plan.number, call=plan.call)
                 await fire(settings.on_step_start, start)
                 yield start
-                request = self._replay(plan) or self.request(plan)
+                request = self._replay(plan)
+                if request is None:  # a resumed step's answer is in the history
+                    self.limits.request(self.usage, self._partial())
+                    request = self.request(plan)
                 partials = output.partials() if output is not None and self.streaming else None
                 async with aclosing(request):
                     async for event in request:
@@ -486,9 +504,12 @@ class AgentRun(Generic[DepsT, OutputT]):
                 response = request.response
                 if response is None:
                     raise FantasyError("the model request ended without a response")
+                self.limits.tokens(self.usage + response.usage, self._partial(response))
                 outcome = _StepOutcome(content=list(response.content))
                 checked = await self._validate(plan, outcome.content)
                 outcome.client_calls = len(checked)
+                fresh = [c for c in checked if not self.gate.known(c.call.tool_call_id)]
+                self.limits.tools(len(fresh), self.usage + response.usage, self._partial(response))
                 async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
                     async for event in tool_events:
                         yield event
@@ -506,3 +527,5 @@ class AgentRun(Generic[DepsT, OutputT]):
             self.error = error
             await fire(settings.on_error, error)
             raise
+        finally:
+            await toolsets.aclose()

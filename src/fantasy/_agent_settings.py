@@ -6,9 +6,10 @@ import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypedDict
 
 from fantasy import stream
+from fantasy._agent_limits import UsageLimits
 from fantasy._validation import RepairToolCall
 from fantasy.content import SourceContent, ToolCallContent, ToolResultContent
 from fantasy.errors import InvalidArgumentError
@@ -20,7 +21,14 @@ if TYPE_CHECKING:
     from fantasy._agent_events import StepStart
     from fantasy._agent_results import PrepareStepContext, PrepareStepResult, StepResult
 
-__all__ = ["DEFAULT_MAX_STEPS", "AgentOptions", "PrepareStep", "Settings", "fire"]
+__all__ = [
+    "DEFAULT_MAX_STEPS",
+    "AgentOptions",
+    "PrepareStep",
+    "Settings",
+    "ToolErrors",
+    "fire",
+]
 
 DEFAULT_MAX_STEPS = 20
 """Model calls an agent run makes at most unless ``max_steps`` says otherwise."""
@@ -32,6 +40,9 @@ PrepareStep: TypeAlias = Callable[
 """``prepare_step(ctx)`` (sync or async) → overrides for this step, or ``None``."""
 
 StopWhen: TypeAlias = "Callable[[Sequence[StepResult]], bool]"
+
+ToolErrors: TypeAlias = Literal["model", "raise"]
+"""What a tool's exception does: go to the model as an error result, or end the run."""
 
 
 class AgentOptions(TypedDict, total=False):
@@ -56,6 +67,8 @@ class AgentOptions(TypedDict, total=False):
     user_agent: str | None
     stop_when: Sequence[StopWhen]
     max_steps: int
+    usage_limits: UsageLimits | None
+    tool_errors: ToolErrors
     prepare_step: PrepareStep | None
     repair_tool_call: RepairToolCall | None
     retry: RetryPolicy
@@ -91,6 +104,8 @@ class Settings:
     user_agent: str | None = None
     stop_when: Sequence[StopWhen] = ()
     max_steps: int = DEFAULT_MAX_STEPS
+    usage_limits: UsageLimits | None = None
+    tool_errors: ToolErrors = "model"
     prepare_step: PrepareStep | None = None
     repair_tool_call: RepairToolCall | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -116,6 +131,10 @@ class Settings:
             raise InvalidArgumentError("must be >= 1", argument="max_steps")
         if self.max_parallel_tools < 1:
             raise InvalidArgumentError("must be >= 1", argument="max_parallel_tools")
+        if self.tool_errors not in ("model", "raise"):
+            raise InvalidArgumentError(
+                f"must be 'model' or 'raise', not {self.tool_errors!r}", argument="tool_errors"
+            )
 
     @classmethod
     def resolve(cls, base: Mapping[str, Any], overrides: Mapping[str, Any]) -> Settings:

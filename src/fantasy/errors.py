@@ -115,6 +115,16 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _should_retry_header(headers: Mapping[str, str]) -> bool | None:
+    """The ``x-should-retry`` header as a verdict (``None`` when absent or unclear)."""
+    for key, value in headers.items():
+        if key.lower() == "x-should-retry":
+            verdict = value.strip().lower()
+            if verdict in ("true", "false"):
+                return verdict == "true"
+    return None
+
+
 class FantasyError(Exception):
     """Base class of every error raised by fantasy."""
 
@@ -155,7 +165,15 @@ class ProviderError(FantasyError):
 
     @property
     def is_retryable(self) -> bool:
-        """Whether sending the same request again may succeed."""
+        """Whether sending the same request again may succeed.
+
+        A response header ``x-should-retry: true`` makes any error retryable and
+        ``x-should-retry: false`` makes it never retried (the official SDKs' rule); it
+        wins over the status and over the error's own default.
+        """
+        should_retry = _should_retry_header(self.response_headers)
+        if should_retry is not None:
+            return should_retry
         if self._retryable is not None:
             return self._retryable
         return self.status_code in RETRYABLE_STATUS or (

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from fantasy._http import Framing, HTTPClient
 from fantasy._sse import SSEFraming
+from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import vertex_url
 from fantasy.providers.anthropic.convert import Dialect
 
@@ -20,10 +21,26 @@ __all__ = [
     "VERTEX_ANTHROPIC_VERSION",
     "AnthropicEndpoint",
     "VertexEndpoint",
+    "api_root",
 ]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com/v1"
 VERTEX_ANTHROPIC_VERSION = "vertex-2023-10-16"
+
+
+def api_root(base_url: str) -> str:
+    """The Messages API root of ``base_url``: the host as Anthropic's SDK reads it.
+
+    ``https://api.anthropic.com`` and ``https://api.anthropic.com/v1`` both give
+    ``https://api.anthropic.com/v1`` (requests go to ``<root>/messages``).
+
+    Raises:
+        InvalidArgumentError: ``base_url`` is blank.
+    """
+    url = base_url.strip().rstrip("/")
+    if not url:
+        raise InvalidArgumentError("base_url is empty", argument="base_url")
+    return url if url.endswith("/v1") else f"{url}/v1"
 
 
 class AnthropicEndpoint:

@@ -56,6 +56,7 @@ class AnthropicLanguageModel(BaseLanguageModel):
             call,
             dialect=self._endpoint.dialect,
             structured_outputs=self.supports_json_schema(),
+            model_id=self.model_id,
         )
         betas = converted.betas
         headers = {

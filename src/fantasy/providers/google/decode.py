@@ -32,10 +32,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from fantasy import stream
 from fantasy.errors import IncompleteStreamError, InvalidArgumentError, InvalidResponseError
+from fantasy.providers._blocks import BlockTracker
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._media import decode_base64
@@ -131,9 +132,7 @@ class StreamDecoder(EventDecoder):
         self._ids = id_generator
         self._provider = provider
         self._require_finish = require_finish
-        self._kind: Literal["text", "reasoning"] | None = None
-        self._block_id = ""
-        self._blocks = 0
+        self.blocks = BlockTracker(named=False)
         self._metadata_sent = False
         self._finish_reason = ""
         self._block_reason = ""
@@ -187,7 +186,7 @@ class StreamDecoder(EventDecoder):
             IncompleteStreamError: no finish reason arrived and one is required.
         """
         out: list[StreamPart] = []
-        self._close(out)
+        self.blocks.close(out)
         raw = self._finish_reason or self._block_reason
         if not raw and self._require_finish:
             raise IncompleteStreamError(
@@ -245,18 +244,18 @@ class StreamDecoder(EventDecoder):
         signature = part.get("thoughtSignature")
         signature = signature if isinstance(signature, str) else ""
         if part.get("thought"):
-            block = self._open("reasoning", out)
+            block = self.blocks.open_reasoning(out)
             text = part.get("text")
             if isinstance(text, str) and text:
                 out.append(stream.ReasoningDelta(id=block, delta=text))
             if signature:
-                self._close(out, signature)
+                self.blocks.end_reasoning(out, _signed(signature))
             return
         if signature:
             # The signature belongs to the thoughts before this part: complete the open
             # reasoning item with it, or make an empty one.
-            self._open("reasoning", out)
-            self._close(out, signature)
+            self.blocks.open_reasoning(out)
+            self.blocks.end_reasoning(out, _signed(signature))
         if "text" in part:
             self._text(part["text"], out)
         elif isinstance(part.get("functionCall"), Mapping):
@@ -265,13 +264,11 @@ class StreamDecoder(EventDecoder):
             self._file(part["inlineData"], out)
 
     def _text(self, text: Any, out: list[StreamPart]) -> None:
-        if not isinstance(text, str) or not text:
-            return
-        block = self._open("text", out)
-        out.append(stream.TextDelta(id=block, delta=text))
+        if isinstance(text, str):
+            self.blocks.text(out, text)
 
     def _function_call(self, call: Mapping[str, Any], out: list[StreamPart]) -> None:
-        self._close(out)
+        self.blocks.close(out)
         name = call.get("name")
         if not isinstance(name, str) or not name:
             raise InvalidResponseError("function call without a name", provider=self._provider)
@@ -292,7 +289,7 @@ class StreamDecoder(EventDecoder):
         out.append(stream.ToolCall(tool_call_id=call_id, tool_name=name, input=raw))
 
     def _file(self, blob: Mapping[str, Any], out: list[StreamPart]) -> None:
-        self._close(out)
+        self.blocks.close(out)
         data = blob.get("data")
         media_type = blob.get("mimeType")
         if not isinstance(data, str) or not isinstance(media_type, str):
@@ -328,30 +325,9 @@ class StreamDecoder(EventDecoder):
                 )
             )
 
-    # --- blocks ---------------------------------------------------------------------------
 
-    def _open(self, kind: Literal["text", "reasoning"], out: list[StreamPart]) -> str:
-        if self._kind == kind:
-            return self._block_id
-        self._close(out)
-        self._kind = kind
-        self._block_id = str(self._blocks)
-        self._blocks += 1
-        if kind == "text":
-            out.append(stream.TextStart(id=self._block_id))
-        else:
-            out.append(stream.ReasoningStart(id=self._block_id))
-        return self._block_id
-
-    def _close(self, out: list[StreamPart], signature: str = "") -> None:
-        if self._kind == "text":
-            out.append(stream.TextEnd(id=self._block_id))
-        elif self._kind == "reasoning":
-            metadata: Mapping[str, Any] = (
-                {PROVIDER_KEY: GoogleReasoningMetadata(signature=signature)} if signature else {}
-            )
-            out.append(stream.ReasoningEnd(id=self._block_id, provider_metadata=metadata))
-        self._kind = None
+def _signed(signature: str) -> dict[str, Any]:
+    return {PROVIDER_KEY: GoogleReasoningMetadata(signature=signature)}
 
 
 def decode_response(
