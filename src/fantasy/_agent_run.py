@@ -43,6 +43,7 @@ from fantasy._agent_settings import Settings, fire
 from fantasy._agent_tool_scope import ToolEvents, ToolScope, in_scope
 from fantasy._agent_tools_run import ToolOutcome, batches, run_batch, run_call
 from fantasy._object_stream import ObjectPart
+from fantasy._telemetry import CallScope, RunTrace, Tracer, note_retry, tracer_for
 from fantasy._validation import ValidatedCall, validate_tool_call
 from fantasy.agent_tools import (
     NO_DEPS,
@@ -107,52 +108,60 @@ class ModelRequest:
         while True:
             delivered = 0
             failure: Exception | None = None
-            if run.streaming:
-                accumulator = stream.StreamAccumulator()
-                parts = self.plan.model.stream(self.plan.call)
-                try:
-                    next_part = parts.__anext__
-                    while True:
-                        try:
-                            part = await next_part()
-                        except StopAsyncIteration:
-                            break
-                        except Exception as error:  # noqa: BLE001 - classified by the retrier
-                            failure = error
-                            break
-                        if isinstance(part, stream.Error):
-                            if not isinstance(part.error, Exception):
-                                raise part.error
-                            failure = part.error
-                            break
-                        if isinstance(part, stream.Retry):
-                            # The model retried or switched models by itself: the
-                            # parts delivered so far are void, as after our own retry.
-                            accumulator.reset()
-                            part = dataclasses.replace(part, discarded=delivered)
-                            delivered = 0
-                            await fire(settings.on_retry, part)
+            with CallScope(run.trace, self.plan.model, self.plan.call, run.streaming) as traced:
+                if run.streaming:
+                    accumulator = stream.StreamAccumulator()
+                    parts = self.plan.model.stream(self.plan.call)
+                    try:
+                        next_part = parts.__anext__
+                        while True:
+                            try:
+                                part = await next_part()
+                            except StopAsyncIteration:
+                                break
+                            except Exception as error:  # noqa: BLE001 - classified by the retrier
+                                failure = error
+                                break
+                            if isinstance(part, stream.Error):
+                                if not isinstance(part.error, Exception):
+                                    raise part.error
+                                failure = part.error
+                                break
+                            if isinstance(part, stream.Retry):
+                                # The model retried or switched models by itself: the
+                                # parts delivered so far are void, as after our own retry.
+                                accumulator.reset()
+                                part = dataclasses.replace(part, discarded=delivered)
+                                delivered = 0
+                                await fire(settings.on_retry, part)
+                                yield part
+                                continue
+                            accumulator.add(part)
+                            await dispatch_part(settings, part)
+                            delivered += 1
                             yield part
-                            continue
-                        accumulator.add(part)
-                        await dispatch_part(settings, part)
-                        delivered += 1
-                        yield part
-                finally:
-                    await _close(parts)
-                if failure is None:
-                    self.response = accumulator.response()
-                    return
-            else:
-                try:
-                    self.response = await self.plan.model.generate(self.plan.call)
-                    return
-                except Exception as error:  # noqa: BLE001 - classified by the retrier
-                    failure = error
+                    finally:
+                        await _close(parts)
+                    if failure is None:
+                        self.response = accumulator.response()
+                else:
+                    failure = await self._generate()
+                traced.ended(self.response if failure is None else None, failure)
+            if failure is None:
+                return
             retry = dataclasses.replace(retrier.next_retry(failure), discarded=delivered)
+            note_retry(run.trace, retry)
             await fire(settings.on_retry, retry)
             yield retry
             await asyncio.sleep(retry.delay)
+
+    async def _generate(self) -> Exception | None:
+        """One non-streaming attempt: the response lands on ``self``; a failure is returned."""
+        try:
+            self.response = await self.plan.model.generate(self.plan.call)
+        except Exception as error:  # noqa: BLE001 - classified by the retrier
+            return error
+        return None
 
 
 async def _nothing() -> AsyncGenerator[AgentEvent, None]:
@@ -212,6 +221,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: DepsT = NO_DEPS,
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
+        tracer: Tracer | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -229,6 +239,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.limits = RunLimits(settings.usage_limits, settings.max_steps)
         self.result: AgentResult[OutputT] | None = None
         self.error: BaseException | None = None
+        self._tracer = tracer_for(tracer)
+        self.trace: RunTrace | None = None
 
     def context(self, step_number: int, messages: tuple[Message, ...]) -> RunContext[DepsT]:
         """The run's context for code called in step ``step_number``."""
@@ -256,7 +268,10 @@ class AgentRun(Generic[DepsT, OutputT]):
         """
         assert checked.tool is not None
         assert checked.arguments is not None
-        return await run_tool(checked.tool.run, checked.arguments, context)
+        if self.trace is None:
+            return await run_tool(checked.tool.run, checked.arguments, context)
+        with self.trace.tool_call(checked.call):
+            return await run_tool(checked.tool.run, checked.arguments, context)
 
     # --- one step ----------------------------------------------------------------------
 
@@ -439,6 +454,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         """
         settings = self.settings
         output = self.output
+        if self._tracer is not None:
+            self.trace = self._tracer.agent_run(self)
         try:
             await self._start()
             while True:
@@ -481,3 +498,6 @@ class AgentRun(Generic[DepsT, OutputT]):
             self.error = error
             await fire(settings.on_error, error)
             raise
+        finally:
+            if self.trace is not None:  # neither result nor error: closed or cancelled
+                self.trace.finish(self.result, self.error)
