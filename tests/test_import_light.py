@@ -16,6 +16,9 @@ HEAVY = (
     "yaml",
     "jsonschema",
     "json_repair",
+    "opentelemetry",
+    "fantasy.otel",
+    "genai_prices",
 )
 
 

@@ -146,7 +146,7 @@ class ModelRequest:
                         self.response = accumulator.response()
                 else:
                     failure = await self._generate()
-                traced.ended(self.response if failure is None else None, failure)
+                self._settle(traced, failure)
             if failure is None:
                 return
             retry = dataclasses.replace(retrier.next_retry(failure), discarded=delivered)
@@ -155,6 +155,13 @@ class ModelRequest:
             yield retry
             await asyncio.sleep(retry.delay)
 
+    def _settle(self, traced: CallScope, failure: Exception | None) -> None:
+        """Record how the attempt ended: the response names its provider; the trace is told."""
+        response = self.response if failure is None else None
+        if response is not None and not response.info.provider:
+            self.response = response = _answered_by(response, self.plan.model)
+        traced.ended(response, failure)
+
     async def _generate(self) -> Exception | None:
         """One non-streaming attempt: the response lands on ``self``; a failure is returned."""
         try:
@@ -162,6 +169,12 @@ class ModelRequest:
         except Exception as error:  # noqa: BLE001 - classified by the retrier
             return error
         return None
+
+
+def _answered_by(response: Response, model: LanguageModel) -> Response:
+    """``response`` naming the provider that answered (for its price)."""
+    info = dataclasses.replace(response.info, provider=model.provider)
+    return dataclasses.replace(response, info=info)
 
 
 async def _nothing() -> AsyncGenerator[AgentEvent, None]:
@@ -270,8 +283,10 @@ class AgentRun(Generic[DepsT, OutputT]):
         assert checked.arguments is not None
         if self.trace is None:
             return await run_tool(checked.tool.run, checked.arguments, context)
-        with self.trace.tool_call(checked.call):
-            return await run_tool(checked.tool.run, checked.arguments, context)
+        with self.trace.tool_call(checked.call) as traced:
+            response = await run_tool(checked.tool.run, checked.arguments, context)
+            traced.ended(response)
+            return response
 
     # --- one step ----------------------------------------------------------------------
 

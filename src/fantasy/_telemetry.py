@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CallTrace",
     "RunTrace",
+    "ToolTrace",
     "Tracer",
     "CallScope",
     "note_retry",
@@ -43,6 +44,14 @@ class CallTrace(Protocol):
         ...
 
 
+class ToolTrace(Protocol):
+    """One tool execution being traced (inside its ``with`` block)."""
+
+    def ended(self, response: Any) -> None:
+        """The tool returned ``response`` (a :class:`~fantasy.agent_tools.ToolResponse`)."""
+        ...
+
+
 class RunTrace(Protocol):
     """One agent run being traced."""
 
@@ -50,7 +59,7 @@ class RunTrace(Protocol):
         """A model call of the run starts (one per attempt: a retry is a new call)."""
         ...
 
-    def tool_call(self, call: ToolCallContent) -> AbstractContextManager[Any]:
+    def tool_call(self, call: ToolCallContent) -> AbstractContextManager[ToolTrace]:
         """A tool execution of the run, as a context manager around it."""
         ...
 

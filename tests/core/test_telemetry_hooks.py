@@ -34,10 +34,13 @@ class Recorder:
         return Recorder.Call(self.log)
 
     @contextlib.contextmanager
-    def tool_call(self, call: Any) -> Iterator[None]:
+    def tool_call(self, call: Any) -> Iterator[Recorder]:
         self.log.append(f"tool:{call.tool_name}")
-        yield
+        yield self
         self.log.append("tool-end")
+
+    def ended(self, response: Any) -> None:
+        self.log.append(f"tool-result:{response.text}")
 
     def retry(self, retry: Any) -> None:
         self.log.append("retry")
@@ -86,6 +89,7 @@ async def test_tracer_sees_every_call_retry_and_tool(streaming: bool) -> None:
         f"call:{mode}",
         "call-end:ok",
         "tool:weather",
+        "tool-result:40 C",
         "tool-end",
         f"call:{mode}",
         "call-end:ok",
