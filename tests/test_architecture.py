@@ -25,7 +25,7 @@ def module_files() -> list[Path]:
 def test_core_never_imports_providers() -> None:
     for path in module_files():
         relative = path.relative_to(SRC)
-        if relative.parts[0] in ("providers", "testing") or relative.name == "cli.py":
+        if relative.parts[0] in ("providers", "testing", "cli"):
             continue
         bad = {n for n in imports_of(path) if n.startswith("fantasy.providers")}
         assert not bad, f"{relative} imports {bad}: use the registry strings instead"
@@ -34,7 +34,10 @@ def test_core_never_imports_providers() -> None:
 def test_only_cli_imports_testing() -> None:
     for path in module_files():
         relative = path.relative_to(SRC)
-        if relative.parts[0] == "testing" or relative.name in ("cli.py", "_demo_tools.py"):
+        if relative.parts[0] in ("testing", "cli") or relative.name in (
+            "_cli_web.py",
+            "_demo_tools.py",
+        ):
             continue
         bad = {n for n in imports_of(path) if n.startswith("fantasy.testing")}
         assert not bad, f"{relative} imports {bad}"
@@ -66,3 +69,14 @@ def test_module_size_budget() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert not too_big, f"modules over {MAX_LINES} lines: {too_big}"
+
+
+def test_web_adapters_are_pure() -> None:
+    # The protocol adapters convert values only: no server, no HTTP client.
+    for name in ("_common.py", "vercel.py", "agui.py"):
+        bad = {
+            n
+            for n in imports_of(SRC / "web" / name)
+            if n.split(".")[0] in ("starlette", "uvicorn", "httpx", "anyio")
+        }
+        assert not bad, f"web/{name} imports {bad}: adapters must stay pure"

@@ -16,6 +16,17 @@ HEAVY = (
     "yaml",
     "jsonschema",
     "json_repair",
+    "fantasy.web",
+    "starlette",
+    "uvicorn",
+    "ag_ui",
+    "selenium",
+    "fantasy.mcp",
+    "mcp",
+    "mcp.",
+    "mcp_types",
+    "httpx2",
+
     "opentelemetry",
     "fantasy.otel",
     "genai_prices",
@@ -72,3 +83,16 @@ def test_cli_import_is_light(module: str) -> None:
 def test_test_model_needs_no_provider_or_optional_dependency() -> None:
     modules = modules_after("import fantasy.testing.models")
     assert not heavy(modules, ("fantasy.providers.", "botocore", "google.auth", "yaml"))
+
+
+def test_cli_parser_and_web_package_load_no_web_stack() -> None:
+    # `fantasy run` must not pay for the web stack; `import fantasy.web` alone neither.
+    web_stack = ("starlette", "uvicorn", "ag_ui", "selenium", "anyio")
+    modules = modules_after("import fantasy.cli\nfantasy.cli.build_parser()")
+    assert not heavy(modules, web_stack)
+    assert not heavy(modules_after("import fantasy.web"), web_stack)
+
+
+def test_agents_and_toolsets_do_not_load_mcp() -> None:
+    modules = modules_after("import fantasy\nfantasy.Agent\nfantasy.Toolset")
+    assert not heavy(modules, ("fantasy.mcp", "mcp.", "mcp_types", "httpx2"))

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         ContextTooLargeError,
         FallbackError,
         FantasyError,
+        IncompleteResponseError,
         IncompleteStreamError,
         InvalidArgumentError,
         InvalidResponseError,
@@ -102,6 +103,7 @@ if TYPE_CHECKING:
     )
     from fantasy.stream import StreamPart
     from fantasy.tools import FunctionTool, ProviderDefinedTool, SpecificToolChoice, ToolChoice
+    from fantasy.toolset import Toolset
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
@@ -118,6 +120,7 @@ _EXPORTS: dict[str, str] = {
     "ToolContext": "fantasy.agent_tools",
     "ToolResponse": "fantasy.agent_tools",
     "tool": "fantasy.agent_tools",
+    "Toolset": "fantasy.toolset",
     "RetryPolicy": "fantasy.retry",
     "finish_reason_is": "fantasy.stop",
     "has_content": "fantasy.stop",
@@ -145,6 +148,7 @@ _EXPORTS: dict[str, str] = {
     "ContextTooLargeError": "fantasy.errors",
     "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
+    "IncompleteResponseError": "fantasy.errors",
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
     "InvalidResponseError": "fantasy.errors",

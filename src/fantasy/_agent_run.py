@@ -22,7 +22,7 @@ import asyncio
 import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import aclosing
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias
 
@@ -43,7 +43,7 @@ from fantasy._agent_settings import Settings, fire
 from fantasy._agent_tool_scope import ToolEvents, ToolScope, in_scope
 from fantasy._agent_tools_run import ToolOutcome, batches, run_batch, run_call
 from fantasy._object_stream import ObjectPart
-from fantasy._telemetry import CallScope, RunTrace, Tracer, note_retry, tracer_for
+from fantasy._telemetry import CallScope, RunTrace, Tracer, end_run, note_retry, tracer_for
 from fantasy._validation import ValidatedCall, validate_tool_call
 from fantasy.agent_tools import (
     NO_DEPS,
@@ -60,6 +60,7 @@ from fantasy.messages import ErrorOutput, Message, system_message
 from fantasy.model import LanguageModel
 from fantasy.response import Response
 from fantasy.retry import Retrier
+from fantasy.toolset import Toolset, open_toolsets
 from fantasy.usage import FinishReason, Usage
 
 __all__ = ["AgentRun", "ModelRequest", "SystemPrompt"]
@@ -210,7 +211,8 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     Attributes:
         model: The agent's model (a step may use another one via ``prepare_step``).
-        tools: The agent's tools.
+        tools: The agent's tools (with its toolsets' tools, once the run has started).
+        toolsets: The agent's toolsets, entered for the run (see :mod:`fantasy.toolset`).
         prompt: The messages the run starts from.
         settings: The resolved settings.
         streaming: Whether model calls stream.
@@ -234,10 +236,12 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: DepsT = NO_DEPS,
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
+        toolsets: tuple[Toolset, ...] = (),
         tracer: Tracer | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
+        self.toolsets = toolsets
         self.prompt = prompt
         self.settings = settings
         self.streaming = streaming
@@ -291,7 +295,9 @@ class AgentRun(Generic[DepsT, OutputT]):
     # --- one step ----------------------------------------------------------------------
 
     async def _start(self) -> None:
-        """Resolve a dynamic system prompt (once, before the first step)."""
+        """Open the run's trace; resolve a dynamic system prompt (once, before step one)."""
+        if self._tracer is not None:
+            self.trace = self._tracer.agent_run(self)
         if callable(self._system_prompt):
             text = self._system_prompt(self.context(0, self.prompt))
             if inspect.isawaitable(text):
@@ -464,14 +470,17 @@ class AgentRun(Generic[DepsT, OutputT]):
     async def events(self) -> AsyncGenerator[AgentEvent, None]:
         """Run the loop, yielding its events; the outcome lands in ``result``/``error``.
 
-        Errors (after retries) propagate; ``on_error`` is told first. Cancellation and
-        closing are not errors: they propagate without ``on_error``.
+        The toolsets are entered first (their tools join ``tools``) and exited when the
+        run ends, however it ends. Errors (after retries) propagate; ``on_error`` is told
+        first. Cancellation and closing are not errors: they propagate without
+        ``on_error``.
         """
         settings = self.settings
         output = self.output
-        if self._tracer is not None:
-            self.trace = self._tracer.agent_run(self)
+        toolsets = AsyncExitStack()
         try:
+            if self.toolsets:
+                self.tools = await open_toolsets(toolsets, self.tools, self.toolsets)
             await self._start()
             while True:
                 plan = await self.plan()
@@ -514,5 +523,5 @@ class AgentRun(Generic[DepsT, OutputT]):
             await fire(settings.on_error, error)
             raise
         finally:
-            if self.trace is not None:  # neither result nor error: closed or cancelled
-                self.trace.finish(self.result, self.error)
+            await toolsets.aclose()
+            end_run(self.trace, self.result, self.error)  # neither: closed or cancelled

@@ -30,6 +30,7 @@ __all__ = [
     "ToolTrace",
     "Tracer",
     "CallScope",
+    "end_run",
     "note_retry",
     "set_global_tracer",
     "tracer_for",
@@ -125,3 +126,9 @@ def note_retry(trace: RunTrace | None, retry: Retry) -> None:
     """Tell a run's trace that a model call is retried (a no-op for ``None``)."""
     if trace is not None:
         trace.retry(retry)
+
+
+def end_run(trace: RunTrace | None, result: Any, error: BaseException | None) -> None:
+    """Tell a run's trace how the run ended (a no-op for ``None``)."""
+    if trace is not None:
+        trace.finish(result, error)

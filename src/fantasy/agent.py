@@ -78,6 +78,7 @@ from fantasy.messages import FilePart, Message
 from fantasy.model import LanguageModel, ObjectMode
 from fantasy.retry import Retry, RetryPolicy
 from fantasy.tools import FunctionTool, ProviderDefinedTool
+from fantasy.toolset import Toolset, check_unique
 
 __all__ = [
     "DEFAULT_MAX_STEPS",
@@ -206,25 +207,27 @@ class AgentStreamSync(Generic[OutputT]):
         self.close()
 
 
-def _agent_tools(tools: Sequence[AnyTool | Callable[..., Any]]) -> tuple[AnyTool, ...]:
+def _agent_tools(
+    tools: Sequence[AnyTool | Toolset | Callable[..., Any]],
+) -> tuple[tuple[AnyTool, ...], tuple[Toolset, ...]]:
     out: list[AnyTool] = []
+    toolsets: list[Toolset] = []
     for item in tools:
-        if isinstance(item, FunctionTool):
+        if isinstance(item, Toolset):
+            toolsets.append(item)
+        elif isinstance(item, FunctionTool):
             raise InvalidArgumentError(
                 f"FunctionTool {item.name!r} has no code to run; use AgentTool or @tool",
                 argument="tools",
             )
-        if isinstance(item, AgentTool | ExecutableProviderTool | ProviderDefinedTool):
+        elif isinstance(item, AgentTool | ExecutableProviderTool | ProviderDefinedTool):
             out.append(item)
         elif callable(item):
             out.append(AgentTool.from_function(item))
         else:
             raise InvalidArgumentError(f"not a tool: {item!r}", argument="tools")
-    names = [t.name for t in out]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise InvalidArgumentError(f"duplicate tool name(s): {duplicates}", argument="tools")
-    return tuple(out)
+    check_unique(out)
+    return tuple(out), tuple(toolsets)
 
 
 class Agent(Generic[DepsT, OutputT]):
@@ -240,7 +243,9 @@ class Agent(Generic[DepsT, OutputT]):
             async) of the run's :class:`RunContext` returning it, called once per run.
         tools: :class:`AgentTool`, :class:`ExecutableProviderTool`,
             :class:`~fantasy.tools.ProviderDefinedTool`, or typed functions (wrapped
-            with :meth:`AgentTool.from_function`).
+            with :meth:`AgentTool.from_function`), and :class:`~fantasy.toolset.Toolset`
+            objects such as MCP servers (:mod:`fantasy.mcp`), whose tools are listed when
+            each run starts.
         deps_type: The type of ``deps=`` (for type checkers; not checked at run time).
         output_type: The type of the output (pydantic model, dataclass, TypedDict,
             primitive, ``list[...]``, a union, or a JSON Schema mapping). Without it the
@@ -277,7 +282,7 @@ class Agent(Generic[DepsT, OutputT]):
         model: LanguageModel,
         *,
         system_prompt: SystemPrompt = "",
-        tools: Sequence[AnyTool | Callable[..., Any]] = (),
+        tools: Sequence[AnyTool | Toolset | Callable[..., Any]] = (),
         deps_type: type[DepsT] | None = None,
         output_type: type[OutputT] | Mapping[str, Any] | UnionType | None = None,
         output_mode: ObjectMode = "auto",
@@ -289,7 +294,7 @@ class Agent(Generic[DepsT, OutputT]):
     ) -> None:
         self.model = model
         self.system_prompt = system_prompt
-        self.tools = _agent_tools(tools)
+        self.tools, self.toolsets = _agent_tools(tools)
         self.deps_type = deps_type
         self.output: OutputSpec | None = None
         if output_type is not None:
@@ -306,7 +311,8 @@ class Agent(Generic[DepsT, OutputT]):
         Settings.resolve(self._options, {})  # fail early on bad options
 
     def __repr__(self) -> str:
-        return f"Agent(model={self.model!r}, tools={[t.name for t in self.tools]!r})"
+        toolsets = f", toolsets={list(self.toolsets)!r}" if self.toolsets else ""
+        return f"Agent(model={self.model!r}, tools={[t.name for t in self.tools]!r}{toolsets})"
 
     def _run(
         self,
@@ -322,6 +328,7 @@ class Agent(Generic[DepsT, OutputT]):
         run: AgentRun[DepsT, OutputT] = self.run_type(
             model=self.model,
             tools=self.tools,
+            toolsets=self.toolsets,
             prompt=tuple(initial_prompt(static, messages, prompt, files)),
             settings=Settings.resolve(self._options, options),
             streaming=streaming,

@@ -9,7 +9,8 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     │   ├── RateLimitError       429 (retry_after seconds when the provider says it)
     │   ├── ContextTooLargeError prompt over the context window (used / max tokens)
     │   ├── InvalidResponseError malformed provider JSON or event (raw kept)
-    │   ├── IncompleteStreamError stream closed without a finish signal (retryable)
+    │   ├── IncompleteResponseError a whole answer the provider left unfinished (retryable)
+    │   │   └── IncompleteStreamError stream closed without a finish signal (retryable)
     │   └── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
@@ -37,6 +38,7 @@ __all__ = [
     "ContextTooLargeError",
     "FallbackError",
     "FantasyError",
+    "IncompleteResponseError",
     "IncompleteStreamError",
     "InvalidArgumentError",
     "InvalidResponseError",
@@ -115,6 +117,16 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     }
 
 
+def _should_retry_header(headers: Mapping[str, str]) -> bool | None:
+    """The ``x-should-retry`` header as a verdict (``None`` when absent or unclear)."""
+    for key, value in headers.items():
+        if key.lower() == "x-should-retry":
+            verdict = value.strip().lower()
+            if verdict in ("true", "false"):
+                return verdict == "true"
+    return None
+
+
 class FantasyError(Exception):
     """Base class of every error raised by fantasy."""
 
@@ -155,7 +167,15 @@ class ProviderError(FantasyError):
 
     @property
     def is_retryable(self) -> bool:
-        """Whether sending the same request again may succeed."""
+        """Whether sending the same request again may succeed.
+
+        A response header ``x-should-retry: true`` makes any error retryable and
+        ``x-should-retry: false`` makes it never retried (the official SDKs' rule); it
+        wins over the status and over the error's own default.
+        """
+        should_retry = _should_retry_header(self.response_headers)
+        if should_retry is not None:
+            return should_retry
         if self._retryable is not None:
             return self._retryable
         return self.status_code in RETRYABLE_STATUS or (
@@ -229,7 +249,21 @@ class InvalidResponseError(ProviderError):
         self.raw = redact(raw)
 
 
-class IncompleteStreamError(ProviderError):
+class IncompleteResponseError(ProviderError):
+    """The answer is unfinished: no finish reason, or a status saying it is in progress.
+
+    Raised for a whole (non-streamed) answer whose provider rules say it is not final,
+    for instance a Messages answer with ``stop_reason: null``, a Gemini candidate
+    without ``finishReason`` or a Responses answer still ``in_progress``. Retryable:
+    running its tool calls as if the model had finished could end a run silently.
+    """
+
+    def __init__(self, message: str = "the answer is incomplete", **kwargs: Any):
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class IncompleteStreamError(IncompleteResponseError):
     """The stream closed before the provider's finish signal. Retryable."""
 
     def __init__(self, message: str = "stream ended before a finish signal", **kwargs: Any):

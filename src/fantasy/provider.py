@@ -9,7 +9,9 @@ loads none of them: :func:`get_provider` imports a provider module on first use,
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from fantasy.errors import InvalidArgumentError
@@ -98,23 +100,78 @@ def register_provider(name: str, target: str) -> None:
 
 
 def get_provider(name: str, /, **settings: Any) -> Provider:
-    """Build provider ``name`` with ``settings``, importing its module now."""
+    """Build provider ``name`` with ``settings``, importing its module now.
+
+    Every provider takes its settings as keywords (``api_key=``, ``base_url=``,
+    ``http_client=``, ...); see each provider's class.
+
+    Raises:
+        InvalidArgumentError: ``name`` is not registered, or ``settings`` do not fit the
+            provider (an unknown or missing setting, a value of the wrong type).
+    """
     target = PROVIDERS.get(name)
     if target is None:
         known = ", ".join(sorted(PROVIDERS))
         raise InvalidArgumentError(f"unknown provider {name!r} (known: {known})")
     module_name, _, attribute = target.partition(":")
     factory = getattr(importlib.import_module(module_name), attribute)
-    provider: Provider = factory(**settings)
+    _check_settings(name, factory, settings)
+    try:
+        provider: Provider = factory(**settings)
+    except TypeError as error:  # a setting of the wrong type, or one a wrapper passes on
+        raise InvalidArgumentError(f"provider {name!r}: {error}") from error
     return provider
 
 
+def _check_settings(name: str, factory: Callable[..., Any], settings: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidArgumentError` when ``settings`` cannot be passed to ``factory``."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no introspectable signature: let the call decide
+        return
+    parameters = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    accepted = [p.name for p in parameters if p.kind is not inspect.Parameter.POSITIONAL_ONLY]
+    unknown = [key for key in settings if key not in accepted]
+    if unknown:
+        raise InvalidArgumentError(
+            f"provider {name!r} has no setting {', '.join(map(repr, unknown))} "
+            f"(its settings: {', '.join(accepted) or 'none'})"
+        )
+    missing = [
+        p.name
+        for p in parameters
+        if p.default is inspect.Parameter.empty
+        and p.kind in (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        and p.name not in settings
+    ]
+    if missing:
+        raise InvalidArgumentError(f"provider {name!r} needs {', '.join(missing)}=")
+
+
 def language_model(spec: str, **settings: Any) -> LanguageModel:
-    """Resolve ``"provider:model"`` into a model, e.g. ``language_model("openai:gpt-4o")``."""
-    name, sep, model_id = spec.partition(":")
-    if not sep or not model_id:
-        raise InvalidArgumentError(f"expected 'provider:model', got {spec!r}")
+    """Resolve ``"provider:model"`` into a model, e.g. ``language_model("openai:gpt-4o")``.
+
+    ``settings`` go to the provider (see :func:`get_provider`), e.g.
+    ``language_model("openaicompat:qwen3", base_url="http://127.0.0.1:11434/v1")``.
+
+    Raises:
+        InvalidArgumentError: ``spec`` is not ``"provider:model"``, names an unknown
+            provider, or ``settings`` do not fit the provider.
+    """
+    name, model_id = _split_spec(spec)
     return get_provider(name, **settings).language_model(model_id)
+
+
+def _split_spec(spec: str) -> tuple[str, str]:
+    """``"provider:model"`` → ``(provider, model)``; :class:`InvalidArgumentError` otherwise."""
+    if not isinstance(spec, str):
+        raise InvalidArgumentError(f"expected a 'provider:model' string, got {spec!r}")
+    name, sep, model_id = spec.partition(":")
+    if not sep or not model_id.strip():
+        raise InvalidArgumentError(f"expected 'provider:model', got {spec!r}")
+    return name, model_id
 
 
 def embedding_model(spec: str, **settings: Any) -> EmbeddingModel:
@@ -127,9 +184,7 @@ def embedding_model(spec: str, **settings: Any) -> EmbeddingModel:
         InvalidArgumentError: The spec is malformed, the provider unknown, or the
             provider has no embedding models.
     """
-    name, sep, model_id = spec.partition(":")
-    if not sep or not model_id:
-        raise InvalidArgumentError(f"expected 'provider:model', got {spec!r}")
+    name, model_id = _split_spec(spec)
     provider = get_provider(name, **settings)
     if not isinstance(provider, EmbeddingProvider):
         raise InvalidArgumentError(f"provider {name!r} has no embedding models")

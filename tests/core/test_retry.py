@@ -232,3 +232,48 @@ async def test_agent_gives_up_with_retry_error_from_loopback_server() -> None:
         with pytest.raises(RetryError) as info:
             await asyncio.wait_for(agent.generate("hi"), 5)
     assert [getattr(e, "status_code", None) for e in info.value.errors] == [503, 503]
+
+
+# --- x-should-retry -----------------------------------------------------------------------
+
+# (status, x-should-retry header or None, retried?)
+SHOULD_RETRY = [
+    (400, "true", True),
+    (401, "TRUE", True),
+    (503, "false", False),
+    (429, "false", False),  # even throttling, which is retryable by default
+    (503, None, True),
+    (400, None, False),
+    (500, "maybe", True),  # an unclear value leaves the status rule in charge
+]
+
+
+@pytest.mark.parametrize(("status", "header", "retried"), SHOULD_RETRY)
+def test_x_should_retry_header_decides(status: int, header: str | None, retried: bool) -> None:
+    from fantasy._http import error_from_response
+
+    headers = {"X-Should-Retry": header} if header is not None else {}
+    error = error_from_response(provider="p", status_code=status, url="u", headers=headers, body="")
+    assert error.is_retryable is retried
+    if retried:
+        assert Retrier(RetryPolicy(jitter=False)).next_retry(error).attempt == 1
+    else:
+        with pytest.raises(ProviderError):
+            Retrier(RetryPolicy(jitter=False)).next_retry(error)
+
+
+async def test_x_should_retry_from_loopback_server() -> None:
+    replies = [
+        (400, {"x-should-retry": "true"}, {"error": {"message": "try again"}}),
+        (200, {}, {"text": "second time lucky"}),
+        (503, {"x-should-retry": "false"}, {"error": {"message": "do not retry"}}),
+    ]
+    server = LoopbackServer(replies)
+    async with server as url:
+        agent = Agent(HTTPJSONModel(url), retry=RetryPolicy(initial_delay=0, jitter=False))
+        result = await asyncio.wait_for(agent.generate("hi"), 5)
+        with pytest.raises(ProviderError) as info:
+            await asyncio.wait_for(agent.generate("hi"), 5)
+    assert result.text == "second time lucky"
+    assert info.value.status_code == 503
+    assert len(server.bodies) == 3

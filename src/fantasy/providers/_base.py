@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx
 
@@ -117,10 +117,17 @@ class HTTPSettings:
 
 
 class ProviderBase:
-    """``name``, ``base_url`` and a repr without keys or headers, for provider classes.
+    """``name``, ``base_url``, a repr without keys or headers, and closing, for providers.
 
     Subclasses set ``_name``, ``_base_url`` and ``_client`` in their constructor and
     list in ``_repr_fields`` the properties their repr shows.
+
+    Without an injected ``http_client``, a provider owns one long-lived
+    ``httpx.AsyncClient`` per event loop, shared by all its models (connections are
+    kept alive and reused). ``await provider.aclose()`` or ``async with provider:``
+    closes it; ``provider.close()`` / ``with provider:`` closes the one the sync API
+    uses. A client left open closes when its event loop shuts down (``asyncio.run``).
+    An injected ``http_client`` is never closed: you own it.
     """
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("name", "base_url")
@@ -141,3 +148,30 @@ class ProviderBase:
     def __repr__(self) -> str:
         shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self._repr_fields)
         return f"{type(self).__name__}({shown})"
+
+    def _http_clients(self) -> tuple[HTTPClient, ...]:
+        """The HTTP clients this provider sends with (a delegate's included)."""
+        return (self._client,)
+
+    async def aclose(self) -> None:
+        """Close the connections this provider owns on the running event loop."""
+        for client in self._http_clients():
+            await client.aclose()
+
+    def close(self) -> None:
+        """Close the connections the sync API (``generate_sync``, ...) opened."""
+        from fantasy._sync import run_sync
+
+        run_sync(self.aclose())
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

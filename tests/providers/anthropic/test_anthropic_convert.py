@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -389,18 +390,43 @@ def test_files() -> None:
     assert blocks[3] == {
         "type": "document",
         "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERg=="},
-        "title": "doc.pdf",
+        "title": "doc",
+        "context": "filename: doc.pdf",
     }
     assert blocks[4] == {"type": "document", "source": {"type": "url", "url": "https://x/doc.pdf"}}
     assert blocks[5] == {
         "type": "document",
         "source": {"type": "text", "media_type": "text/plain", "data": "hello"},
-        "title": "n.txt",
+        "title": "n",
+        "context": "filename: n.txt",
     }
     assert blocks[6]["source"]["media_type"] == "image/png"
     assert blocks[7]["source"] == {"type": "base64", "media_type": "image/png", "data": "iVBORw=="}
     with pytest.raises(InvalidArgumentError):
         convert_call(simple(user_message("x", FilePart(media_type="video/mp4", data=b"v"))))
+
+
+# (filename, title sent, context sent)
+DOCUMENT_TITLES = [
+    ("Annual Report (2024) [draft]", "Annual Report (2024) [draft]", None),
+    ("Q3_report.v2.pdf", "Q3 report v2", "filename: Q3_report.v2.pdf"),
+    ("Résumé  final.pdf", "Resume final", "filename: Résumé  final.pdf"),
+    ("notes/2024:ideas!.txt", "notes 2024 ideas", "filename: notes/2024:ideas!.txt"),
+    ("日本語.pdf", None, "filename: 日本語.pdf"),
+    ("x" * 600, "x" * 500, "filename: " + "x" * 600),
+]
+
+
+@pytest.mark.parametrize(("filename", "title", "context"), DOCUMENT_TITLES)
+def test_document_title_is_sanitised_and_filename_kept(
+    filename: str, title: str | None, context: str | None
+) -> None:
+    pdf = FilePart(media_type="application/pdf", data=b"%PDF", filename=filename)
+    [_, block] = body_of(simple(user_message("read", pdf)))["messages"][0]["content"]
+    assert block.get("title") == title
+    assert block.get("context") == context
+    if title is not None:
+        assert re.fullmatch(r"[A-Za-z0-9()\[\]-]+( [A-Za-z0-9()\[\]-]+)*", title)
 
 
 def test_media_tool_result() -> None:

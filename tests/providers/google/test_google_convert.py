@@ -392,3 +392,69 @@ def test_empty_values_are_never_sent() -> None:
         "tools": [{"functionDeclarations": [{"name": "ping"}]}],
         "toolConfig": {"functionCallingConfig": {"mode": "AUTO"}},
     }
+
+
+# (name, google options, vertex, expected body subset, warned settings)
+REQUEST_EXTRAS: list[tuple[str, dict[str, Any], bool, dict[str, Any], list[str]]] = [
+    (
+        "extra_body adds a new field",
+        {"extra_body": {"serviceTier": "flex"}},
+        False,
+        {"serviceTier": "flex"},
+        [],
+    ),
+    (
+        "extra_body merges into an object fantasy built",
+        {"extra_body": {"generationConfig": {"mediaResolution": "MEDIA_RESOLUTION_LOW"}}},
+        False,
+        {"generationConfig": {"maxOutputTokens": 50, "mediaResolution": "MEDIA_RESOLUTION_LOW"}},
+        [],
+    ),
+    (
+        "streamed arguments on Vertex",
+        {"stream_function_call_arguments": True},
+        True,
+        {"toolConfig": {"functionCallingConfig": {"streamFunctionCallArguments": True}}},
+        [],
+    ),
+    (
+        "streamed arguments are Vertex only",
+        {"stream_function_call_arguments": True},
+        False,
+        {},
+        ["stream_function_call_arguments"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("options", "vertex", "expected", "warned"),
+    [case[1:] for case in REQUEST_EXTRAS],
+    ids=[case[0] for case in REQUEST_EXTRAS],
+)
+def test_request_extras(
+    options: dict[str, Any], vertex: bool, expected: dict[str, Any], warned: list[str]
+) -> None:
+    call = Call(
+        prompt=(user_message("hi"),),
+        max_output_tokens=50,
+        tools=(WEATHER,),
+        provider_options={"google": options},
+    )
+    body, warnings = build_request(call, vertex=vertex)
+    for key, value in expected.items():
+        assert body[key] == value  # type: ignore[literal-required]
+    assert [w.setting for w in warnings] == warned
+
+
+def test_streamed_arguments_keep_the_tool_choice() -> None:
+    call = Call(
+        prompt=(user_message("hi"),),
+        tools=(WEATHER,),
+        tool_choice="required",
+        provider_options={"google": {"stream_function_call_arguments": True}},
+    )
+    body, _ = build_request(call, vertex=True)
+    assert body["toolConfig"] == {
+        "functionCallingConfig": {"mode": "ANY", "streamFunctionCallArguments": True}
+    }

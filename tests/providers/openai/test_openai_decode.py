@@ -327,10 +327,11 @@ def test_decode_rejects_malformed_and_error_bodies() -> None:
         decode_response({"error": {"message": "bad things"}}, hooks=ChatHooks(), provider="openai")
 
 
-def test_default_hooks_ignore_reasoning_fields() -> None:
+def test_default_hooks_read_reasoning_fields() -> None:
+    # OpenAI sends none, but models served on the same API (DeepSeek on Azure) do.
     message = {"role": "assistant", "content": "hi", "reasoning_content": "hmm"}
     response = decode_response(completion(message), hooks=ChatHooks(), provider="openai")
-    assert not any(isinstance(c, ReasoningContent) for c in response.content)
+    assert [type(c) for c in response.content] == [ReasoningContent, TextContent]
 
 
 def test_usage_counts_reasoning_outside_completion_tokens() -> None:

@@ -40,6 +40,7 @@ from fantasy.providers.anthropic.endpoint import (
     DEFAULT_BASE_URL,
     AnthropicEndpoint,
     VertexEndpoint,
+    api_root,
 )
 from fantasy.providers.anthropic.model import AnthropicLanguageModel
 from fantasy.providers.anthropic.options import (
@@ -82,7 +83,9 @@ class AnthropicProvider(ClaudeAPIProvider):
 
     Args:
         api_key: API key (default ``ANTHROPIC_API_KEY``), sent as ``x-api-key``.
-        base_url: API root (default ``ANTHROPIC_BASE_URL`` or ``https://api.anthropic.com/v1``).
+        base_url: The API host as in Anthropic's SDK (default ``ANTHROPIC_BASE_URL``, else
+            ``https://api.anthropic.com``); ``/v1`` is appended unless the URL ends with it,
+            so ``https://api.anthropic.com/v1`` works too.
         headers: Extra headers on every request.
         http_client: An ``httpx.AsyncClient`` to use (you keep ownership).
         transport: A transport for the client this provider creates.
@@ -106,7 +109,7 @@ class AnthropicProvider(ClaudeAPIProvider):
         key = required_api_key(api_key, "ANTHROPIC_API_KEY", "Anthropic")
         base_url = base_url or env("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL
         self._connect(
-            AnthropicEndpoint(base_url=base_url),
+            AnthropicEndpoint(base_url=api_root(base_url)),
             HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout),
             defaults={"anthropic-version": ANTHROPIC_VERSION},
             overrides={"x-api-key": key} if key else None,

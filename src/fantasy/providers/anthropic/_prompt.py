@@ -17,6 +17,8 @@ Rules:
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -286,6 +288,12 @@ def _tool_result_block(part: ToolResultPart) -> Block:
     return block
 
 
+_TITLE_OTHER = re.compile(r"[^A-Za-z0-9\s()\[\]-]")
+_TITLE_SPACES = re.compile(r"\s+")
+_TITLE_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+_TITLE_MAX = 500
+
+
 def _image_type(media_type: str, data: bytes) -> str:
     if media_type in ("image/*", "image"):
         return sniff_image_type(data) or "image/png"
@@ -332,7 +340,27 @@ def file_block(part: FilePart) -> Block:
     return _titled(block, part) if block["type"] == "document" else block
 
 
+def document_title(filename: str) -> str:
+    """``filename`` as a document title Anthropic accepts (``""`` if nothing is left).
+
+    Titles may hold only letters, digits, whitespace (one at a time) and ``-()[]``.
+    The extension is dropped (the media type says it), accents too (``é`` → ``e``),
+    every run of other characters (``_``, ``.``,
+    ``/``, punctuation, non-Latin letters) and of whitespace becomes one space, and the
+    result is trimmed to 500 characters.
+    """
+    stem = _TITLE_EXTENSION.sub("", filename) or filename
+    ascii_name = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    title = _TITLE_SPACES.sub(" ", _TITLE_OTHER.sub(" ", ascii_name)).strip()
+    return title[:_TITLE_MAX].strip()
+
+
 def _titled(block: Block, part: FilePart) -> Block:
-    if block["type"] == "document" and part.filename:
-        block["title"] = part.filename
+    if block["type"] != "document" or not part.filename:
+        return block
+    title = document_title(part.filename)
+    if title:
+        block["title"] = title
+    if title != part.filename:  # the model still learns the file's real name
+        block["context"] = f"filename: {part.filename}"
     return block

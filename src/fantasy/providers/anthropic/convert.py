@@ -28,6 +28,7 @@ from fantasy.model import Call
 from fantasy.options import get_provider_data
 from fantasy.providers.anthropic._prompt import convert_prompt
 from fantasy.providers.anthropic._structured import output_format
+from fantasy.providers.anthropic._thinking import ThinkingRule, thinking_rule
 from fantasy.providers.anthropic._tools import convert_tools
 from fantasy.providers.anthropic.options import (
     PROVIDER_KEY,
@@ -69,11 +70,17 @@ def call_options(call: Call) -> AnthropicProviderOptions:
 
 
 def convert_call(
-    call: Call, *, dialect: Dialect | None = None, structured_outputs: bool = False
+    call: Call,
+    *,
+    dialect: Dialect | None = None,
+    structured_outputs: bool = False,
+    model_id: str = "",
 ) -> ConvertedRequest:
     """Convert ``call`` into a Messages request body (without endpoint fields).
 
     ``structured_outputs``: the model takes ``output_config.format`` (native JSON output).
+    ``model_id`` picks the thinking rules (:mod:`._thinking`); an empty id gets the rules
+    of older models (manual budgets, no implied adaptive thinking).
     """
     dialect = dialect or Dialect()
     options = call_options(call)
@@ -81,11 +88,12 @@ def convert_call(
     system, messages = convert_prompt(
         call.prompt, send_reasoning=options.send_reasoning is not False, warnings=warnings
     )
-    body: dict[str, Any] = {"max_tokens": _max_tokens(call, options.thinking)}
+    requested = resolve_thinking(options, thinking_rule(model_id), warnings)
+    body: dict[str, Any] = {"max_tokens": _max_tokens(call, requested)}
     if system:
         body["system"] = system
     body["messages"] = messages
-    thinking = _thinking(options.thinking)
+    thinking = _thinking(requested, options.thinking_display, warnings)
     if thinking is not None:
         body["thinking"] = thinking
     output_config = _output_config(call, options, structured_outputs, warnings)
@@ -106,6 +114,7 @@ def convert_call(
         body["tools"] = tools.tools
     if tools.choice is not None:
         body["tool_choice"] = tools.choice
+    body.update(options.extra_body or {})
     return ConvertedRequest(body=body, warnings=tuple(warnings), betas=tools.betas)
 
 
@@ -130,12 +139,46 @@ def _max_tokens(call: Call, thinking: AnthropicThinking | None) -> int:
     return DEFAULT_MAX_TOKENS
 
 
-def _thinking(thinking: AnthropicThinking | None) -> dict[str, Any] | None:
+def resolve_thinking(
+    options: AnthropicProviderOptions, rule: ThinkingRule, warnings: list[CallWarning]
+) -> AnthropicThinking | None:
+    """The thinking to send under ``rule``.
+
+    Budgets become adaptive on adaptive-only models, and ``effort`` implies adaptive
+    thinking on models that have it.
+    """
+    thinking = options.thinking
     if thinking is None:
+        if options.effort is not None and rule.adaptive:
+            return AnthropicThinking(type="adaptive")
         return None
+    if thinking.type == "enabled" and rule.adaptive_only:
+        warnings.append(
+            CallWarning.unsupported(
+                "thinking.budget_tokens",
+                "this model only takes adaptive thinking; sent {'type': 'adaptive'} "
+                "(guide its depth with effort)",
+            )
+        )
+        return AnthropicThinking(type="adaptive")
+    return thinking
+
+
+def _thinking(
+    thinking: AnthropicThinking | None, display: str | None, warnings: list[CallWarning]
+) -> dict[str, Any] | None:
+    if thinking is None or thinking.type == "disabled":
+        if display is not None:
+            warnings.append(
+                CallWarning.unsupported("thinking_display", "thinking is off; not sent")
+            )
+        return None if thinking is None else {"type": "disabled"}
+    out: dict[str, Any] = {"type": thinking.type}
     if thinking.type == "enabled":
-        return {"type": "enabled", "budget_tokens": _budget(thinking)}
-    return {"type": thinking.type}
+        out["budget_tokens"] = _budget(thinking)
+    if display is not None:
+        out["display"] = display
+    return out
 
 
 def _sampling(

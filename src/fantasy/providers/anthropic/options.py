@@ -45,7 +45,9 @@ class AnthropicThinking(ProviderData):
     """Extended thinking.
 
     ``{"budget_tokens": N}`` enables thinking with a token budget; ``{"type": "adaptive"}``
-    lets the model decide (newer models); ``{"type": "disabled"}`` turns it off.
+    lets the model decide (newer models); ``{"type": "disabled"}`` turns it off. On the
+    models that only take adaptive thinking a budget becomes ``{"type": "adaptive"}``
+    (see :mod:`fantasy.providers.anthropic._thinking`).
     """
 
     type: Literal["enabled", "adaptive", "disabled"] = "enabled"
@@ -62,6 +64,12 @@ class AnthropicProviderOptions(ProviderData):
         disable_parallel_tool_use: At most one tool call per response.
         cache_control: Cache breakpoint on a message (rendered on its last block),
             a part or a tool.
+        thinking_display: ``"summarized"`` or ``"omitted"``: whether thinking text comes
+            back (sent as ``thinking.display`` when thinking is on). Unset, the API's
+            default applies: ``"omitted"`` on the adaptive-only models (Opus 4.7 and
+            later, Mythos), ``"summarized"`` elsewhere.
+        extra_body: Keys merged into the request body last (call level), for API
+            fields fantasy does not know yet.
     """
 
     type_id: ClassVar[str] = "anthropic.options"
@@ -71,6 +79,8 @@ class AnthropicProviderOptions(ProviderData):
     send_reasoning: bool | None = None
     disable_parallel_tool_use: bool | None = None
     cache_control: AnthropicCacheControl | None = None
+    thinking_display: Literal["summarized", "omitted"] | None = None
+    extra_body: dict[str, Any] | None = None
 
 
 class AnthropicReasoningMetadata(ProviderData):

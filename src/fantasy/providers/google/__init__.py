@@ -243,6 +243,10 @@ class GoogleVertexProvider(_GeminiProvider):
         """The Vertex AI location."""
         return self._location
 
+    def _http_clients(self) -> tuple[HTTPClient, ...]:
+        delegate = self._anthropic._http_clients() if self._anthropic is not None else ()
+        return (self._client, *delegate)
+
     def language_model(self, model_id: str) -> LanguageModel:
         """The model ``model_id``: Gemini here, Claude through the Anthropic provider."""
         lowered = model_id.lower()

@@ -98,6 +98,7 @@ class FunctionCallingConfig(TypedDict, total=False):
 
     mode: str
     allowedFunctionNames: list[str]
+    streamFunctionCallArguments: bool
 
 
 class ToolConfig(TypedDict, total=False):

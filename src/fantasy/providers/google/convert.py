@@ -18,7 +18,7 @@ Wire rules (Gemini API and Vertex AI alike, except where noted):
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fantasy._tool_schema import normalize_tool_schema
@@ -412,3 +412,33 @@ def _request_options(
             body["labels"] = dict(options.labels)
         else:
             warnings.append(CallWarning.unsupported("labels", "labels are a Vertex AI setting"))
+    if options.stream_function_call_arguments:
+        _stream_arguments(body, vertex=vertex, warnings=warnings)
+    _merge_extra_body(body, options.extra_body)
+
+
+def _stream_arguments(body: wire.Request, *, vertex: bool, warnings: list[CallWarning]) -> None:
+    """``toolConfig.functionCallingConfig.streamFunctionCallArguments`` (Vertex AI only)."""
+    if not vertex:
+        warnings.append(
+            CallWarning.unsupported(
+                "stream_function_call_arguments",
+                "streamed function-call arguments are Vertex AI only",
+            )
+        )
+        return
+    if not body.get("tools"):
+        return
+    tool_config = body.setdefault("toolConfig", {})
+    tool_config.setdefault("functionCallingConfig", {})["streamFunctionCallArguments"] = True
+
+
+def _merge_extra_body(body: wire.Request, extra: Mapping[str, Any] | None) -> None:
+    """Merge ``extra`` into ``body``: objects (``generationConfig``, ...) key by key."""
+    target: dict[str, Any] = body  # type: ignore[assignment]
+    for key, value in (extra or {}).items():
+        current = target.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            target[key] = {**current, **value}
+        else:
+            target[key] = value

@@ -32,10 +32,16 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from fantasy import stream
-from fantasy.errors import IncompleteStreamError, InvalidArgumentError, InvalidResponseError
+from fantasy.errors import (
+    IncompleteResponseError,
+    IncompleteStreamError,
+    InvalidArgumentError,
+    InvalidResponseError,
+)
+from fantasy.providers._blocks import BlockTracker
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._media import decode_base64
@@ -131,9 +137,8 @@ class StreamDecoder(EventDecoder):
         self._ids = id_generator
         self._provider = provider
         self._require_finish = require_finish
-        self._kind: Literal["text", "reasoning"] | None = None
-        self._block_id = ""
-        self._blocks = 0
+        self.blocks = BlockTracker(named=False)
+        self._saw_candidate = False
         self._metadata_sent = False
         self._finish_reason = ""
         self._block_reason = ""
@@ -177,6 +182,7 @@ class StreamDecoder(EventDecoder):
             self._block_reason = str(feedback.get("blockReason") or self._block_reason)
         candidates = chunk.get("candidates")
         if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
+            self._saw_candidate = True
             self._candidate(candidates[0], out)
         return out
 
@@ -187,7 +193,7 @@ class StreamDecoder(EventDecoder):
             IncompleteStreamError: no finish reason arrived and one is required.
         """
         out: list[StreamPart] = []
-        self._close(out)
+        self.blocks.close(out)
         raw = self._finish_reason or self._block_reason
         if not raw and self._require_finish:
             raise IncompleteStreamError(
@@ -209,6 +215,11 @@ class StreamDecoder(EventDecoder):
             )
         )
         return out
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether a candidate arrived but no finish reason (nor a blocked prompt) yet."""
+        return self._saw_candidate and not (self._finish_reason or self._block_reason)
 
     # --- chunk pieces -------------------------------------------------------------------
 
@@ -245,18 +256,18 @@ class StreamDecoder(EventDecoder):
         signature = part.get("thoughtSignature")
         signature = signature if isinstance(signature, str) else ""
         if part.get("thought"):
-            block = self._open("reasoning", out)
+            block = self.blocks.open_reasoning(out)
             text = part.get("text")
             if isinstance(text, str) and text:
                 out.append(stream.ReasoningDelta(id=block, delta=text))
             if signature:
-                self._close(out, signature)
+                self.blocks.end_reasoning(out, _signed(signature))
             return
         if signature:
             # The signature belongs to the thoughts before this part: complete the open
             # reasoning item with it, or make an empty one.
-            self._open("reasoning", out)
-            self._close(out, signature)
+            self.blocks.open_reasoning(out)
+            self.blocks.end_reasoning(out, _signed(signature))
         if "text" in part:
             self._text(part["text"], out)
         elif isinstance(part.get("functionCall"), Mapping):
@@ -265,13 +276,11 @@ class StreamDecoder(EventDecoder):
             self._file(part["inlineData"], out)
 
     def _text(self, text: Any, out: list[StreamPart]) -> None:
-        if not isinstance(text, str) or not text:
-            return
-        block = self._open("text", out)
-        out.append(stream.TextDelta(id=block, delta=text))
+        if isinstance(text, str):
+            self.blocks.text(out, text)
 
     def _function_call(self, call: Mapping[str, Any], out: list[StreamPart]) -> None:
-        self._close(out)
+        self.blocks.close(out)
         name = call.get("name")
         if not isinstance(name, str) or not name:
             raise InvalidResponseError("function call without a name", provider=self._provider)
@@ -292,7 +301,7 @@ class StreamDecoder(EventDecoder):
         out.append(stream.ToolCall(tool_call_id=call_id, tool_name=name, input=raw))
 
     def _file(self, blob: Mapping[str, Any], out: list[StreamPart]) -> None:
-        self._close(out)
+        self.blocks.close(out)
         data = blob.get("data")
         media_type = blob.get("mimeType")
         if not isinstance(data, str) or not isinstance(media_type, str):
@@ -328,30 +337,9 @@ class StreamDecoder(EventDecoder):
                 )
             )
 
-    # --- blocks ---------------------------------------------------------------------------
 
-    def _open(self, kind: Literal["text", "reasoning"], out: list[StreamPart]) -> str:
-        if self._kind == kind:
-            return self._block_id
-        self._close(out)
-        self._kind = kind
-        self._block_id = str(self._blocks)
-        self._blocks += 1
-        if kind == "text":
-            out.append(stream.TextStart(id=self._block_id))
-        else:
-            out.append(stream.ReasoningStart(id=self._block_id))
-        return self._block_id
-
-    def _close(self, out: list[StreamPart], signature: str = "") -> None:
-        if self._kind == "text":
-            out.append(stream.TextEnd(id=self._block_id))
-        elif self._kind == "reasoning":
-            metadata: Mapping[str, Any] = (
-                {PROVIDER_KEY: GoogleReasoningMetadata(signature=signature)} if signature else {}
-            )
-            out.append(stream.ReasoningEnd(id=self._block_id, provider_metadata=metadata))
-        self._kind = None
+def _signed(signature: str) -> dict[str, Any]:
+    return {PROVIDER_KEY: GoogleReasoningMetadata(signature=signature)}
 
 
 def decode_response(
@@ -372,6 +360,10 @@ def decode_response(
         accumulator.add(part)
     if accumulator.error is not None:
         raise accumulator.error
+    if decoder.unfinished:
+        # "If empty, the model has not stopped generating the tokens" (the API's
+        # finishReason): tool calls of such an answer must not run as if it were final.
+        raise IncompleteResponseError("Gemini response has no finishReason", provider=provider)
     for part in decoder.finish():
         accumulator.add(part)
     return accumulator.response()

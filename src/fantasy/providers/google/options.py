@@ -63,6 +63,12 @@ class GoogleProviderOptions(ProviderData):
         cached_content: Name of a cached content to use (``"cachedContents/..."``).
         response_modalities: Output modalities, e.g. ``["TEXT", "IMAGE"]``.
         labels: Billing labels (Vertex AI only).
+        stream_function_call_arguments: Stream each function call's arguments in
+            pieces (``partialArgs``), decoded into tool-input deltas (Vertex AI only;
+            sent as ``toolConfig.functionCallingConfig.streamFunctionCallArguments``).
+        extra_body: Keys merged into the request body last, for API fields fantasy
+            does not know yet; an object value (``generationConfig``, ``toolConfig``)
+            is merged key by key into the one fantasy built.
     """
 
     type_id: ClassVar[str] = "google.options"
@@ -72,6 +78,8 @@ class GoogleProviderOptions(ProviderData):
     cached_content: str | None = None
     response_modalities: list[str] | None = None
     labels: dict[str, str] | None = None
+    stream_function_call_arguments: bool | None = None
+    extra_body: dict[str, Any] | None = None
 
 
 class GoogleReasoningMetadata(ProviderData):

@@ -9,8 +9,10 @@ Example::
     embedder = provider.embedding_model("mistral-embed")
 
 Chat goes through the OpenAI-compatible Chat Completions dialect (options under
-``"openai-compat"``); embeddings through Mistral's ``/embeddings`` (the size is sent as
-``output_dimension``; extra body fields under ``provider_options={"mistral": {...}}``).
+``"openai-compat"``); reasoning models' ``thinking`` content chunks are read as
+reasoning and replayed as thinking chunks (:class:`MistralHooks`). Embeddings go
+through Mistral's ``/embeddings`` (the size is sent as ``output_dimension``; extra body
+fields under ``provider_options={"mistral": {...}}``).
 """
 
 from __future__ import annotations
@@ -23,12 +25,23 @@ import httpx
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.providers._base import required_api_key
 from fantasy.providers.openai.embed import MISTRAL, OpenAIEmbeddingModel
-from fantasy.providers.openaicompat import OpenAICompatProvider
+from fantasy.providers.openaicompat import CompatHooks, OpenAICompatProvider
 from fantasy.retry import RetryPolicy
 
-__all__ = ["DEFAULT_BASE_URL", "MistralProvider"]
+__all__ = ["DEFAULT_BASE_URL", "MistralHooks", "MistralProvider"]
 
 DEFAULT_BASE_URL = "https://api.mistral.ai/v1"
+
+
+class MistralHooks(CompatHooks):
+    """Compatible-server hooks that replay reasoning as Mistral's ``thinking`` chunks.
+
+    Mistral takes no ``reasoning_content`` field: an assistant step's reasoning goes
+    back as ``{"type": "thinking", "thinking": [{"type": "text", ...}]}`` content chunks
+    before its text, the form its reasoning models answer in.
+    """
+
+    thinking_chunks = True
 
 
 class MistralProvider(OpenAICompatProvider):
@@ -68,6 +81,7 @@ class MistralProvider(OpenAICompatProvider):
             timeout=timeout,
             stream_idle_timeout=stream_idle_timeout,
             name="mistral",
+            hooks=MistralHooks(extra_body),
         )
 
     def embedding_model(

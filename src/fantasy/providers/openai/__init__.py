@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
-from fantasy.providers._base import HTTPSettings, bearer, required_api_key
+from fantasy.providers._base import HTTPSettings, bearer, env, required_api_key
 from fantasy.providers.openai._provider import DualAPIProvider
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
 from fantasy.providers.openai.options import (
@@ -51,7 +51,7 @@ class OpenAIProvider(DualAPIProvider):
 
     Args:
         api_key: API key (default: ``OPENAI_API_KEY``).
-        base_url: API root, ``https://api.openai.com/v1`` by default.
+        base_url: API root (default ``OPENAI_BASE_URL``, else ``https://api.openai.com/v1``).
         organization: Sent as ``OpenAI-Organization``.
         project: Sent as ``OpenAI-Project``.
         headers: Extra headers on every request.
@@ -88,7 +88,11 @@ class OpenAIProvider(DualAPIProvider):
         self._use_responses_api = use_responses_api
         settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         self._connect(
-            name, base_url or DEFAULT_BASE_URL, settings, auth_headers=auth_headers, api_key=key
+            name,
+            base_url or env("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
+            settings,
+            auth_headers=auth_headers,
+            api_key=key,
         )
 
 

@@ -17,6 +17,7 @@ from fantasy.options import ProviderData
 
 __all__ = [
     "CHAT_ONLY_OPTIONS",
+    "ChatReasoningMetadata",
     "RESPONSES_ONLY_OPTIONS",
     "OpenAIChatMetadata",
     "OpenAIOptions",
@@ -107,6 +108,23 @@ class OpenAIChatMetadata(ProviderData):
     logprobs: list[dict[str, Any]] | None = None
     accepted_prediction_tokens: int | None = None
     rejected_prediction_tokens: int | None = None
+
+
+class ChatReasoningMetadata(ProviderData):
+    """How a Chat Completions server sent a reasoning item, so it is replayed alike.
+
+    Reported under the provider's metadata key (``"openai-compat"``, ``"openai"``, ...)
+    of a reasoning content item that came as typed ``thinking`` content chunks
+    (Mistral's form) rather than a ``reasoning_content`` field.
+
+    Attributes:
+        form: ``"thinking-chunks"``: the reasoning was a ``{"type": "thinking"}`` chunk
+            of the message's ``content`` list.
+    """
+
+    type_id: ClassVar[str] = "openai.chat_reasoning"
+
+    form: str = "thinking-chunks"
 
 
 class OpenAIResponsesReasoningMetadata(ProviderData):

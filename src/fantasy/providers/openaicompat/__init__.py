@@ -21,22 +21,34 @@ import httpx
 
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers._base import HTTPSettings, bearer
+from fantasy.providers._base import HTTPSettings, bearer, env
 from fantasy.providers.openai._provider import OpenAIStyleProvider
 from fantasy.providers.openai.chat import ChatModel
 from fantasy.providers.openaicompat.hooks import CompatHooks
 from fantasy.providers.openaicompat.options import OpenAICompatOptions
 
-__all__ = ["CompatHooks", "OpenAICompatOptions", "OpenAICompatProvider"]
+__all__ = [
+    "API_KEY_VARIABLE",
+    "BASE_URL_VARIABLE",
+    "CompatHooks",
+    "OpenAICompatOptions",
+    "OpenAICompatProvider",
+]
+
+BASE_URL_VARIABLE = "OPENAI_COMPAT_BASE_URL"
+"""The environment variable holding the server's API root when ``base_url`` is not given."""
+API_KEY_VARIABLE = "OPENAI_COMPAT_API_KEY"
+"""The environment variable holding the server's key (optional) when ``api_key`` is not given."""
 
 
 class OpenAICompatProvider(OpenAIStyleProvider):
     """Builds models of an OpenAI-compatible server.
 
     Args:
-        base_url: API root, e.g. ``https://api.x.ai/v1`` (requests go to
-            ``<base_url>/chat/completions``).
-        api_key: Sent as ``Authorization: Bearer``; no auth header when absent.
+        base_url: API root, e.g. ``http://127.0.0.1:11434/v1`` (requests go to
+            ``<base_url>/chat/completions``); default ``OPENAI_COMPAT_BASE_URL``.
+        api_key: Sent as ``Authorization: Bearer`` (default ``OPENAI_COMPAT_API_KEY``);
+            no auth header when absent, as local servers need none.
         headers: Extra headers on every request.
         extra_body: Keys merged into every request body.
         http_client: An ``httpx.AsyncClient`` to send requests with (caller owns it).
@@ -50,7 +62,7 @@ class OpenAICompatProvider(OpenAIStyleProvider):
     def __init__(
         self,
         *,
-        base_url: str,
+        base_url: str | None = None,
         api_key: str | None = None,
         headers: Mapping[str, str] | None = None,
         extra_body: Mapping[str, Any] | None = None,
@@ -61,8 +73,14 @@ class OpenAICompatProvider(OpenAIStyleProvider):
         name: str = "openai-compat",
         hooks: CompatHooks | None = None,
     ) -> None:
+        base_url = base_url or env(BASE_URL_VARIABLE)
         if not base_url or not base_url.strip():
-            raise InvalidArgumentError("base_url is required", argument="base_url")
+            raise InvalidArgumentError(
+                f"an OpenAI-compatible server needs its URL: pass base_url= or set "
+                f"{BASE_URL_VARIABLE} (e.g. http://127.0.0.1:11434/v1)",
+                argument="base_url",
+            )
+        api_key = api_key if api_key is not None else env(API_KEY_VARIABLE)
         self._hooks = hooks if hooks is not None else CompatHooks(extra_body)
         settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         self._connect(

@@ -1,9 +1,11 @@
 """Hooks of OpenAI-compatible servers: ``reasoning_content`` in and out, extra body keys.
 
 Servers such as xAI, Groq, DeepSeek, vLLM and llama.cpp return the model's reasoning as
-``message.reasoning_content`` (or ``reasoning``) and its stream deltas; it becomes
-:class:`~fantasy.content.ReasoningContent`. On replay, an assistant message whose step
-had reasoning gets ``reasoning_content`` = the joined reasoning text.
+``message.reasoning_content`` (or ``reasoning``) and its stream deltas, Mistral as
+``thinking`` content chunks; both become :class:`~fantasy.content.ReasoningContent`
+(read by the shared dialect). On replay, an assistant message whose step had reasoning
+gets it back in the form it came in: thinking chunks, or ``reasoning_content`` = the
+joined reasoning text.
 """
 
 from __future__ import annotations
@@ -11,28 +13,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fantasy.content import Content, ReasoningContent
 from fantasy.messages import Message, ReasoningPart
 from fantasy.options import get_provider_data
-from fantasy.providers.openai.chat.hooks import ChatHooks
+from fantasy.providers.openai.chat.decode import THINKING_CHUNKS
+from fantasy.providers.openai.chat.hooks import ChatHooks, reasoning_of
+from fantasy.providers.openai.options import ChatReasoningMetadata
 from fantasy.providers.openaicompat.options import OpenAICompatOptions
 from fantasy.usage import CallWarning
 
 if TYPE_CHECKING:
     from fantasy.model import Call
-    from fantasy.providers.openai.chat.decode import StreamState
-    from fantasy.stream import StreamPart
 
-__all__ = ["CompatHooks", "reasoning_of"]
-
-
-def reasoning_of(fields: Mapping[str, Any]) -> str:
-    """The reasoning text of a message or delta (``reasoning_content``, else ``reasoning``)."""
-    for key in ("reasoning_content", "reasoning"):
-        value = fields.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return ""
+__all__ = ["CompatHooks", "reasoning_of"]  # reasoning_of: kept here for existing imports
 
 
 class CompatHooks(ChatHooks):
@@ -44,6 +36,9 @@ class CompatHooks(ChatHooks):
 
     options_key = "openai-compat"
     metadata_key = "openai-compat"
+    thinking_chunks: bool = False
+    """Replay all reasoning as ``thinking`` content chunks (servers that take no
+    ``reasoning_content``, such as Mistral)."""
 
     def __init__(self, extra_body: Mapping[str, Any] | None = None) -> None:
         self.extra_body = dict(extra_body or {})
@@ -62,20 +57,35 @@ class CompatHooks(ChatHooks):
         return []
 
     def message_extras(self, message: Message, converted: dict[str, Any]) -> None:
-        """Replay an assistant step's reasoning as ``reasoning_content``."""
+        """Replay an assistant step's reasoning the way the server sent it.
+
+        Reasoning that came as ``thinking`` content chunks (or any reasoning, when
+        :attr:`thinking_chunks` is set) goes back as thinking chunks before the text;
+        other reasoning as ``reasoning_content`` = the joined reasoning text.
+        """
         if message.role != "assistant":
             return
-        text = "".join(part.text for part in message.content if isinstance(part, ReasoningPart))
+        reasoning = [part for part in message.content if isinstance(part, ReasoningPart)]
+        if not reasoning:
+            return
+        if self.thinking_chunks or any(self._came_as_chunks(part) for part in reasoning):
+            chunks: list[dict[str, Any]] = [
+                {"type": "thinking", "thinking": [{"type": "text", "text": part.text}]}
+                for part in reasoning
+                if part.text
+            ]
+            text = converted.get("content")
+            if isinstance(text, str) and text:
+                chunks.append({"type": "text", "text": text})
+            if chunks:
+                converted["content"] = chunks
+            return
+        text = "".join(part.text for part in reasoning)
         if text:
             converted["reasoning_content"] = text
 
-    def response_extras(
-        self, choice: Mapping[str, Any], message: Mapping[str, Any]
-    ) -> list[Content]:
-        """The message's reasoning as one reasoning item."""
-        text = reasoning_of(message)
-        return [ReasoningContent(text=text)] if text else []
-
-    def stream_extras(self, delta: Mapping[str, Any], state: StreamState) -> list[StreamPart]:
-        """Reasoning deltas as a reasoning block."""
-        return state.reasoning_delta(reasoning_of(delta))
+    def _came_as_chunks(self, part: ReasoningPart) -> bool:
+        metadata = get_provider_data(
+            part.provider_options, self.metadata_key, ChatReasoningMetadata
+        )
+        return metadata is not None and metadata.form == THINKING_CHUNKS

@@ -5,7 +5,7 @@ Variants subclass :class:`ChatHooks`; :data:`WireToolCall` is the type of the
 """
 
 from fantasy.providers.openai._wire import WireToolCall
-from fantasy.providers.openai.chat.decode import StreamDecoder, StreamState, decode_response
+from fantasy.providers.openai.chat.decode import StreamDecoder, decode_response
 from fantasy.providers.openai.chat.hooks import ChatHooks, usage_from_openai
 from fantasy.providers.openai.chat.model import ChatModel
 
@@ -13,7 +13,6 @@ __all__ = [
     "ChatHooks",
     "ChatModel",
     "StreamDecoder",
-    "StreamState",
     "WireToolCall",
     "decode_response",
     "usage_from_openai",

@@ -6,23 +6,34 @@
 variants (reasoning fields, usage shapes, finish reasons, metadata).
 
 A refusal (``message.refusal`` / ``delta.refusal``) is reported as text when the
-message has no other text. ``url_citation`` annotations become sources.
+message has no other text. ``content`` given as a list of typed chunks is read in
+order: ``text`` chunks are text, ``thinking`` chunks (Mistral's reasoning models) are
+reasoning, marked with :class:`~fantasy.providers.openai.options.ChatReasoningMetadata`
+so that they are replayed as thinking chunks. ``url_citation`` annotations become sources.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy import stream
-from fantasy.content import Content, SourceContent, TextContent, ToolCallContent
+from fantasy.content import (
+    Content,
+    ReasoningContent,
+    SourceContent,
+    TextContent,
+    ToolCallContent,
+)
 from fantasy.errors import IncompleteStreamError
+from fantasy.providers._blocks import BlockTracker
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import ToolCallAccumulator, new_tool_call_id
 from fantasy.providers.openai._errors import error_from_payload
+from fantasy.providers.openai.options import ChatReasoningMetadata
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
 from fantasy.usage import FinishReason
@@ -30,7 +41,17 @@ from fantasy.usage import FinishReason
 if TYPE_CHECKING:
     from fantasy.providers.openai.chat.hooks import ChatHooks
 
-__all__ = ["StreamDecoder", "StreamState", "decode_response", "final_finish_reason"]
+__all__ = [
+    "THINKING_CHUNKS",
+    "StreamDecoder",
+    "content_chunks",
+    "decode_response",
+    "final_finish_reason",
+    "thinking_metadata",
+]
+
+THINKING_CHUNKS = "thinking-chunks"
+""":attr:`ChatReasoningMetadata.form` of reasoning sent as ``thinking`` content chunks."""
 
 _OVERRIDABLE = (FinishReason.STOP, FinishReason.OTHER, FinishReason.UNKNOWN)
 
@@ -91,7 +112,10 @@ def _decode_completion(data: dict[str, Any], hooks: ChatHooks, provider: str) ->
         raise invalid("chat completion has no choices list", data, provider)
     choice = _dict(choices[0]) if choices else {}
     message = _dict(choice.get("message"))
-    content = [*hooks.response_extras(choice, message), *_message_content(message)]
+    content = [
+        *hooks.response_extras(choice, message),
+        *_message_content(message, hooks.metadata_key),
+    ]
     raw_finish = choice.get("finish_reason")
     raw_finish = raw_finish if isinstance(raw_finish, str) else ""
     has_calls = any(isinstance(item, ToolCallContent) for item in content)
@@ -108,16 +132,59 @@ def _decode_completion(data: dict[str, Any], hooks: ChatHooks, provider: str) ->
 def _text_of(value: Any) -> str:
     if isinstance(value, str):
         return value
-    if isinstance(value, list):  # some servers send content as a list of text parts
-        return "".join(str(item.get("text") or "") for item in value if isinstance(item, dict))
+    if isinstance(value, list):
+        return "".join(text for thinking, text in content_chunks(value) if not thinking)
     return ""
 
 
-def _message_content(message: Mapping[str, Any]) -> list[Content]:
+def _thinking_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, list):
+        return ""
+    texts = (item.get("text") if isinstance(item, dict) else item for item in value)
+    return "".join(text for text in texts if isinstance(text, str))
+
+
+def content_chunks(value: Any) -> list[tuple[bool, str]]:
+    """A ``content`` value as ``(is_reasoning, text)`` pieces, in order.
+
+    ``content`` is a string, or a list of typed chunks: ``{"type": "text", "text": ...}``
+    (a missing type counts as text) and ``{"type": "thinking", "thinking": [text
+    chunks]}`` (Mistral's reasoning). Other chunk types carry no text and are skipped.
+    """
+    if isinstance(value, str):
+        return [(False, value)] if value else []
+    pieces: list[tuple[bool, str]] = []
+    for item in value if isinstance(value, list) else ():
+        if isinstance(item, str):
+            pieces.append((False, item))
+            continue
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "thinking":
+            pieces.append((True, _thinking_text(item.get("thinking"))))
+        elif kind in (None, "text") and isinstance(item.get("text"), str):
+            pieces.append((False, item["text"]))
+    return [(thinking, text) for thinking, text in pieces if text]
+
+
+def thinking_metadata(metadata_key: str) -> dict[str, Any]:
+    """The metadata that marks reasoning received as ``thinking`` content chunks."""
+    return {metadata_key: ChatReasoningMetadata(form=THINKING_CHUNKS)}
+
+
+def _message_content(message: Mapping[str, Any], metadata_key: str) -> list[Content]:
     content: list[Content] = []
-    text = _text_of(message.get("content")) or _text_of(message.get("refusal"))
-    if text:
-        content.append(TextContent(text=text))
+    raw = message.get("content")
+    pieces = content_chunks(raw) if isinstance(raw, list) else []
+    if any(thinking for thinking, _ in pieces):
+        content.extend(_ordered(pieces, metadata_key))
+    else:
+        text = _text_of(raw) or _text_of(message.get("refusal"))
+        if text:
+            content.append(TextContent(text=text))
     for call in message.get("tool_calls") or ():
         if isinstance(call, dict):
             content.append(_tool_call(call))
@@ -126,6 +193,24 @@ def _message_content(message: Mapping[str, Any]) -> list[Content]:
         if source is not None:
             content.append(source)
     return content
+
+
+def _ordered(pieces: list[tuple[bool, str]], metadata_key: str) -> list[Content]:
+    """Reasoning and text items in content order, adjacent pieces of one kind joined."""
+    items: list[Content] = []
+    start = 0
+    for end in range(1, len(pieces) + 1):
+        if end < len(pieces) and pieces[end][0] == pieces[start][0]:
+            continue
+        text = "".join(piece for _, piece in pieces[start:end])
+        if pieces[start][0]:
+            items.append(
+                ReasoningContent(text=text, provider_metadata=thinking_metadata(metadata_key))
+            )
+        else:
+            items.append(TextContent(text=text))
+        start = end
+    return items
 
 
 def _tool_call(call: Mapping[str, Any]) -> ToolCallContent:
@@ -144,115 +229,19 @@ def _tool_call(call: Mapping[str, Any]) -> ToolCallContent:
 # --- streams ----------------------------------------------------------------------------------
 
 
-class StreamState:
-    """What a stream decoder knows so far; hooks read it and open blocks through it.
-
-    Attributes:
-        chunk: The chunk being decoded.
-        choice: The choice being decoded (``{}`` for chunks without choices).
-        tool_calls: The tool-call accumulator.
-        raw_usage: The last ``usage`` object seen.
-        raw_finish_reason: The finish reason, once seen.
-        logprobs: Collected ``logprobs.content`` entries.
-        extras: Free space for hooks to keep their own state.
-
-    Args:
-        on_reasoning_end: Called whenever a reasoning block closes; the metadata it
-            returns completes the block's ``ReasoningEnd`` (see
-            :meth:`ChatHooks.reasoning_end_metadata`).
-    """
-
-    def __init__(
-        self,
-        on_reasoning_end: Callable[[StreamState], Mapping[str, Any] | None] | None = None,
-    ) -> None:
-        self._on_reasoning_end = on_reasoning_end
-        self.chunk: dict[str, Any] = {}
-        self.choice: dict[str, Any] = {}
-        self.tool_calls = ToolCallAccumulator()
-        self.raw_usage: dict[str, Any] = {}
-        self.raw_finish_reason = ""
-        self.logprobs: list[Any] = []
-        self.extras: dict[str, Any] = {}
-        self._text_id = ""
-        self._reasoning_id = ""
-        self._blocks = 0
-
-    def _next_id(self, kind: str) -> str:
-        self._blocks += 1
-        return f"{kind}-{self._blocks}"
-
-    def text_delta(self, text: str) -> list[StreamPart]:
-        """Append text (opening a text block, closing reasoning); empty text is a no-op."""
-        if not text:
-            return []
-        parts = self.end_reasoning()
-        if not self._text_id:
-            self._text_id = self._next_id("text")
-            parts.append(stream.TextStart(id=self._text_id))
-        parts.append(stream.TextDelta(id=self._text_id, delta=text))
-        return parts
-
-    def reasoning_delta(
-        self, text: str, provider_metadata: Mapping[str, Any] | None = None
-    ) -> list[StreamPart]:
-        """Append reasoning (opening a reasoning block, closing text).
-
-        Empty text with no metadata is a no-op; empty text with metadata is kept.
-        """
-        if not text and not provider_metadata:
-            return []
-        parts = self.end_text()
-        if not self._reasoning_id:
-            self._reasoning_id = self._next_id("reasoning")
-            parts.append(stream.ReasoningStart(id=self._reasoning_id))
-        if provider_metadata:
-            parts.append(
-                stream.ReasoningDelta(
-                    id=self._reasoning_id, delta=text, provider_metadata=dict(provider_metadata)
-                )
-            )
-        else:
-            parts.append(stream.ReasoningDelta(id=self._reasoning_id, delta=text))
-        return parts
-
-    def end_text(self) -> list[StreamPart]:
-        """Close the open text block, if any."""
-        if not self._text_id:
-            return []
-        block, self._text_id = self._text_id, ""
-        return [stream.TextEnd(id=block)]
-
-    def end_reasoning(self, provider_metadata: Mapping[str, Any] | None = None) -> list[StreamPart]:
-        """Close the open reasoning block, if any (``provider_metadata`` completes it).
-
-        Metadata from the ``on_reasoning_end`` callback is merged under
-        ``provider_metadata`` (which wins on equal keys).
-        """
-        if not self._reasoning_id:
-            return []
-        block, self._reasoning_id = self._reasoning_id, ""
-        collected = self._on_reasoning_end(self) if self._on_reasoning_end is not None else None
-        metadata = {**(collected or {}), **(provider_metadata or {})}
-        if metadata:
-            return [stream.ReasoningEnd(id=block, provider_metadata=metadata)]
-        return [stream.ReasoningEnd(id=block)]
-
-    @property
-    def reasoning_open(self) -> bool:
-        """Whether a reasoning block is open."""
-        return bool(self._reasoning_id)
-
-    def close_all(self) -> list[StreamPart]:
-        """Close open blocks and complete pending tool calls."""
-        return [*self.end_reasoning(), *self.end_text(), *self.tool_calls.flush()]
-
-
 class StreamDecoder(EventDecoder):
     """Decodes the ``data:`` strings of one streamed chat completion.
 
     Call :meth:`feed` with each event's data (``[DONE]`` ends the stream) and
     :meth:`finish` once the connection closes. Stop feeding after :attr:`done`.
+
+    Attributes:
+        stream_hooks: The variant's per-stream hooks (``hooks.open_stream()``).
+        blocks: The open text / reasoning block.
+        tool_calls: The tool-call accumulator.
+        raw_usage: The last ``usage`` object seen.
+        raw_finish_reason: The finish reason, once seen.
+        logprobs: Collected ``logprobs.content`` entries.
     """
 
     _what = "stream chunk"
@@ -260,7 +249,12 @@ class StreamDecoder(EventDecoder):
     def __init__(self, *, hooks: ChatHooks, provider: str) -> None:
         super().__init__(provider=provider)
         self.hooks = hooks
-        self.state = StreamState(on_reasoning_end=hooks.reasoning_end_metadata)
+        self.stream_hooks = hooks.open_stream()
+        self.blocks = BlockTracker(ends=self.stream_hooks)
+        self.tool_calls = ToolCallAccumulator()
+        self.raw_usage: dict[str, Any] = {}
+        self.raw_finish_reason = ""
+        self.logprobs: list[Any] = []
         self._metadata_sent = False
 
     def _on_done_marker(self) -> list[StreamPart]:
@@ -270,64 +264,75 @@ class StreamDecoder(EventDecoder):
         if chunk.get("error"):
             self._failed = True
             return [stream.Error(error_from_payload(chunk, provider=self.provider))]
-        return self._chunk(chunk)
+        parts: list[StreamPart] = []
+        if not self._metadata_sent:
+            self._response_metadata(chunk, parts)
+        usage = chunk.get("usage")
+        if usage and isinstance(usage, dict):
+            self.raw_usage = usage
+        for choice in chunk.get("choices") or ():
+            if isinstance(choice, dict) and choice.get("index", 0) in (0, None):
+                self._choice(choice, parts)
+        return parts
 
     def finish(self) -> list[StreamPart]:
         """Parts due at the end of the connection; raises if the stream was cut short."""
         if self.done:
             return []
-        if not self.state.raw_finish_reason:
+        if not self.raw_finish_reason:
             raise IncompleteStreamError(provider=self.provider)
         return self._complete()
 
-    def _chunk(self, chunk: dict[str, Any]) -> list[StreamPart]:
-        state = self.state
-        state.chunk = chunk
-        state.choice = {}
-        parts = self._response_metadata(chunk)
-        usage = chunk.get("usage")
-        if isinstance(usage, dict) and usage:
-            state.raw_usage = usage
-        choices = chunk.get("choices")
-        if not choices:
-            parts.extend(self.hooks.stream_extras({}, state))
-        for choice in choices or ():
-            if isinstance(choice, dict) and choice.get("index", 0) in (0, None):
-                parts.extend(self._choice(choice))
-        return parts
-
-    def _response_metadata(self, chunk: Mapping[str, Any]) -> list[StreamPart]:
-        if self._metadata_sent:
-            return []
+    def _response_metadata(self, chunk: Mapping[str, Any], parts: list[StreamPart]) -> None:
         response_id = chunk.get("id")
         model = chunk.get("model")
-        if not response_id and not model:
-            return []
-        self._metadata_sent = True
-        return [stream.ResponseMetadata(id=str(response_id or ""), model_id=str(model or ""))]
+        if response_id or model:
+            self._metadata_sent = True
+            parts.append(
+                stream.ResponseMetadata(id=str(response_id or ""), model_id=str(model or ""))
+            )
 
-    def _choice(self, choice: dict[str, Any]) -> list[StreamPart]:
-        state = self.state
-        state.choice = choice
-        delta = _dict(choice.get("delta"))
-        parts = self.hooks.stream_extras(delta, state)
-        parts += state.text_delta(_text_of(delta.get("content")) or _text_of(delta.get("refusal")))
-        for entry in delta.get("tool_calls") or ():
-            if isinstance(entry, dict):
-                parts += state.end_reasoning()
-                parts += state.tool_calls.add(entry)
-        parts += self._sources(delta)
-        logprobs = _dict(choice.get("logprobs")).get("content")
-        if isinstance(logprobs, list):
-            state.logprobs.extend(entry for entry in logprobs if isinstance(entry, dict))
+    def _choice(self, choice: dict[str, Any], parts: list[StreamPart]) -> None:
+        delta = choice.get("delta")
+        delta = delta if isinstance(delta, dict) else {}
+        self.stream_hooks.delta(delta, self.blocks, parts)
+        content = delta.get("content")
+        # Speed: a plain string is the common delta; lists and refusals are rare.
+        if type(content) is str:
+            self.blocks.text(parts, content or _text_of(delta.get("refusal")))
+        elif isinstance(content, list):  # typed chunks: text and (Mistral) thinking
+            self._chunks(content, parts)
+        else:
+            self.blocks.text(parts, _text_of(delta.get("refusal")))
+        calls = delta.get("tool_calls")
+        if calls:
+            for entry in calls:
+                if isinstance(entry, dict):
+                    self.blocks.end_reasoning(parts)
+                    parts += self.tool_calls.add(entry)
+        if "annotations" in delta:
+            self._sources(delta, parts)
+        logprobs = choice.get("logprobs")
+        if logprobs:
+            entries = _dict(logprobs).get("content")
+            if isinstance(entries, list):
+                self.logprobs.extend(entry for entry in entries if isinstance(entry, dict))
         finish_reason = choice.get("finish_reason")
-        if isinstance(finish_reason, str) and finish_reason:
-            state.raw_finish_reason = finish_reason
-            parts += state.close_all()
-        return parts
+        if finish_reason and isinstance(finish_reason, str):
+            self.raw_finish_reason = finish_reason
+            self._close_all(parts)
 
-    def _sources(self, delta: Mapping[str, Any]) -> list[StreamPart]:
-        parts: list[StreamPart] = []
+    def _chunks(self, content: list[Any], parts: list[StreamPart]) -> None:
+        blocks = self.blocks
+        for thinking, text in content_chunks(content):
+            if not thinking:
+                blocks.text(parts, text)
+                continue
+            fresh = blocks.open_kind != "reasoning"
+            metadata = thinking_metadata(self.hooks.metadata_key) if fresh else None
+            blocks.reasoning(parts, text, metadata)
+
+    def _sources(self, delta: Mapping[str, Any], parts: list[StreamPart]) -> None:
         for annotation in delta.get("annotations") or ():
             source = source_of(annotation) if isinstance(annotation, dict) else None
             if source is not None:
@@ -336,20 +341,25 @@ class StreamDecoder(EventDecoder):
                         source_type="url", id=source.id, url=source.url, title=source.title
                     )
                 )
-        return parts
+
+    def _close_all(self, parts: list[StreamPart]) -> None:
+        """Close open blocks and complete pending tool calls."""
+        self.blocks.end_reasoning(parts)
+        self.blocks.end_text(parts)
+        parts += self.tool_calls.flush()
 
     def _complete(self) -> list[StreamPart]:
         self._finished = True
-        state = self.state
-        has_calls = state.tool_calls.saw_calls
-        parts = state.close_all()
-        raw = state.raw_finish_reason
+        has_calls = self.tool_calls.saw_calls
+        parts: list[StreamPart] = []
+        self._close_all(parts)
+        raw = self.raw_finish_reason
         parts.append(
             stream.Finish(
                 finish_reason=final_finish_reason(self.hooks.map_finish_reason(raw), has_calls),
-                usage=self.hooks.usage(state.raw_usage),
+                usage=self.hooks.usage(self.raw_usage),
                 raw_finish_reason=raw,
-                provider_metadata=self.hooks.stream_metadata(state),
+                provider_metadata=self.stream_hooks.finish_metadata(self.logprobs, self.raw_usage),
             )
         )
         return parts

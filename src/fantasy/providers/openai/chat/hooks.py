@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from fantasy.content import ReasoningContent
 from fantasy.options import get_provider_data
 from fantasy.providers.openai.chat import convert
 from fantasy.providers.openai.options import OpenAIChatMetadata, OpenAIOptions
@@ -21,11 +22,11 @@ if TYPE_CHECKING:
     from fantasy.content import Content
     from fantasy.messages import Message, ToolCallPart
     from fantasy.model import Call
+    from fantasy.providers._blocks import BlockTracker
     from fantasy.providers.openai._wire import WireToolCall
-    from fantasy.providers.openai.chat.decode import StreamState
     from fantasy.stream import StreamPart
 
-__all__ = ["ChatHooks", "usage_from_openai"]
+__all__ = ["ChatHooks", "ChatStreamHooks", "reasoning_of", "usage_from_openai"]
 
 _FINISH_REASONS = {
     "stop": FinishReason.STOP,
@@ -40,6 +41,15 @@ _FINISH_REASONS = {
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def reasoning_of(fields: Mapping[str, Any]) -> str:
+    """The reasoning text of a message or delta (``reasoning_content``, else ``reasoning``)."""
+    for key in ("reasoning_content", "reasoning"):
+        value = fields.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 def usage_from_openai(raw: Mapping[str, Any]) -> Usage:
@@ -127,29 +137,20 @@ class ChatHooks:
     ) -> list[Content]:
         """Extra content read from a whole response's choice, placed **before** the text.
 
-        Use it for reasoning fields. The default returns nothing (OpenAI sends none).
+        Use it for reasoning fields. The default reads ``reasoning_content`` (else
+        ``reasoning``) as one reasoning item: OpenAI sends neither, but the other models
+        served on the same API (DeepSeek on Azure, compatible servers) do.
         """
-        return []
+        text = reasoning_of(message)
+        return [ReasoningContent(text=text)] if text else []
 
-    def stream_extras(self, delta: Mapping[str, Any], state: StreamState) -> list[StreamPart]:
-        """Extra parts from one stream delta, emitted before its text and tool calls.
+    def open_stream(self) -> ChatStreamHooks:
+        """The per-stream hooks of one streamed answer (a fresh object per stream).
 
-        Runs once per choice delta, and with an empty ``delta`` for chunks without
-        choices (``state.chunk`` holds the whole chunk). Open blocks through
-        ``state.reasoning_delta(...)`` / ``state.text_delta(...)`` so that blocks stay
-        well formed. The default returns nothing.
+        Override to return a :class:`ChatStreamHooks` subclass that reads a variant's
+        extra delta fields and keeps what it gathers across deltas as attributes.
         """
-        return []
-
-    def reasoning_end_metadata(self, state: StreamState) -> Mapping[str, Any] | None:
-        """Provider metadata that completes a streamed reasoning block as it closes.
-
-        Runs whenever the decoder closes a reasoning block (text or a tool call
-        begins, the choice finishes, the stream ends). Use it for replay data
-        gathered over several deltas (signatures, encrypted reasoning, summaries),
-        kept in ``state.extras``. The default returns ``None``.
-        """
-        return None
+        return ChatStreamHooks(self)
 
     def usage(self, raw: Mapping[str, Any]) -> Usage:
         """Token usage from a ``usage`` object (``{}`` when the provider sent none)."""
@@ -175,10 +176,6 @@ class ChatHooks:
         usage = response.get("usage")
         return self._metadata(entries, usage if isinstance(usage, Mapping) else {})
 
-    def stream_metadata(self, state: StreamState) -> dict[str, Any]:
-        """Provider metadata of a streamed response, for its ``Finish`` part."""
-        return self._metadata(state.logprobs, state.raw_usage)
-
     def _metadata(self, logprobs: Any, usage: Mapping[str, Any]) -> dict[str, Any]:
         details = usage.get("completion_tokens_details")
         details = details if isinstance(details, Mapping) else {}
@@ -192,3 +189,43 @@ class ChatHooks:
             rejected_prediction_tokens=rejected or None,
         )
         return {self.metadata_key: metadata}
+
+
+class ChatStreamHooks:
+    """A variant's behaviour and state for one streamed answer (from ``open_stream()``).
+
+    The decoder calls :meth:`delta` once per choice delta, before the delta's text and
+    tool calls; :meth:`reasoning_end` whenever a reasoning block closes (text or a tool
+    call begins, the choice finishes, the stream ends); :meth:`finish_metadata` once,
+    for the ``Finish`` part. State gathered over several deltas lives in attributes of
+    the subclass, so it never outlives its stream.
+
+    Args:
+        hooks: The model's :class:`ChatHooks`.
+    """
+
+    def __init__(self, hooks: ChatHooks) -> None:
+        self.hooks = hooks
+
+    def delta(self, delta: Mapping[str, Any], blocks: BlockTracker, out: list[StreamPart]) -> None:
+        """Read a variant's extra fields of one delta (reasoning), adding parts to ``out``.
+
+        Open blocks through ``blocks.reasoning(out, ...)`` / ``blocks.text(out, ...)``
+        so that blocks stay well formed. The default streams ``reasoning_content`` (else
+        ``reasoning``) as a reasoning block: OpenAI sends neither, but other models on
+        the same API (DeepSeek on Azure, compatible servers) do.
+        """
+        if delta:
+            blocks.reasoning(out, reasoning_of(delta))
+
+    def reasoning_end(self) -> Mapping[str, Any] | None:
+        """Provider metadata that completes the reasoning block closing now.
+
+        Use it for replay data gathered over several deltas (signatures, encrypted
+        reasoning, summaries). The default returns ``None``.
+        """
+        return None
+
+    def finish_metadata(self, logprobs: list[Any], usage: Mapping[str, Any]) -> dict[str, Any]:
+        """Provider metadata of the streamed answer, for its ``Finish`` part."""
+        return self.hooks._metadata(logprobs, usage)

@@ -35,11 +35,16 @@ from fantasy.errors import InvalidArgumentError
 from fantasy.messages import Message, ReasoningPart
 from fantasy.options import ProviderData, get_provider_data
 from fantasy.providers.anthropic.options import AnthropicReasoningMetadata
-from fantasy.providers.openai.chat.hooks import ChatHooks, usage_from_openai
+from fantasy.providers.openai.chat.hooks import (
+    ChatHooks,
+    ChatStreamHooks,
+    reasoning_of,
+    usage_from_openai,
+)
 from fantasy.usage import Usage
 
 if TYPE_CHECKING:
-    from fantasy.providers.openai.chat.decode import StreamState
+    from fantasy.providers._blocks import BlockTracker
     from fantasy.stream import StreamPart
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "GatewayHooks",
     "GatewayReasoning",
     "GatewayReasoningMetadata",
+    "GatewayStream",
     "cache_control_of",
     "collect_details",
     "replay_entries",
@@ -59,8 +65,6 @@ _ANTHROPIC_FORMAT = "anthropic-claude-v1"
 _GOOGLE_FORMAT = "google-gemini-v1"
 _OPENAI_FORMAT = "openai-responses-v1"
 _UNKNOWN_FORMAT = "unknown"
-_STATE_KEY = "gateway_reasoning"
-
 Entry = dict[str, Any]
 
 
@@ -328,37 +332,16 @@ class GatewayHooks(ChatHooks):
         """One reasoning item per ``(format, index)`` group of ``reasoning_details``."""
         details = _details(message)
         if not details:
-            text = _str(message.get("reasoning"))
+            text = reasoning_of(message)
             return [ReasoningContent(text=text)] if text else []
         return [
             ReasoningContent(text=text, provider_metadata=self._reasoning_metadata(collector))
             for text, collector in collect_details(details)
         ]
 
-    def stream_extras(self, delta: Mapping[str, Any], state: StreamState) -> list[StreamPart]:
+    def open_stream(self) -> GatewayStream:
         """Reasoning details (or plain ``reasoning`` text) join the open reasoning block."""
-        if not state.reasoning_open:
-            state.extras.pop(_STATE_KEY, None)  # details of a block that never opened
-        details = _details(delta)
-        if not details:
-            return state.reasoning_delta(_str(delta.get("reasoning")))
-        collector = state.extras.setdefault(_STATE_KEY, DetailCollector(streaming=True))
-        parts: list[StreamPart] = []
-        for detail in details:
-            had_data = collector.has_data
-            text = collector.add(detail)
-            # Replay data without text still opens (and is kept in) a reasoning block.
-            fresh = collector.has_data and not had_data
-            marker = self._reasoning_metadata(collector) if fresh else None
-            parts += state.reasoning_delta(text, marker)
-        return parts
-
-    def reasoning_end_metadata(self, state: StreamState) -> Mapping[str, Any] | None:
-        """The replay data collected over the closing block."""
-        collector = state.extras.pop(_STATE_KEY, None)
-        if not isinstance(collector, DetailCollector):
-            return None
-        return self._reasoning_metadata(collector) or None
+        return GatewayStream(self)
 
     def message_extras(self, message: Message, converted: dict[str, Any]) -> None:
         """Replay the step's reasoning as ``reasoning_details``; render cache breakpoints."""
@@ -405,3 +388,44 @@ class GatewayHooks(ChatHooks):
             cache_creation_tokens=written,
             cache_read_tokens=usage.cache_read_tokens,
         )
+
+
+class GatewayStream(ChatStreamHooks):
+    """A gateway's per-stream hooks: the replay data of the open reasoning block.
+
+    Attributes:
+        collector: Gathers the ``reasoning_details`` of the open reasoning block.
+    """
+
+    hooks: GatewayHooks
+
+    def __init__(self, hooks: GatewayHooks) -> None:
+        super().__init__(hooks)
+        self.collector: DetailCollector | None = None
+
+    def delta(self, delta: Mapping[str, Any], blocks: BlockTracker, out: list[StreamPart]) -> None:
+        """Reasoning details (or plain ``reasoning`` text) join the open reasoning block."""
+        details = _details(delta)
+        if not details:
+            blocks.reasoning(out, reasoning_of(delta))
+            return
+        if self.collector is None or blocks.open_kind != "reasoning":
+            # A collector belongs to one reasoning block: details that opened none
+            # (no text, no replay data) never leak into the next block.
+            self.collector = DetailCollector(streaming=True)
+        collector = self.collector
+        for detail in details:
+            had_data = collector.has_data
+            text = collector.add(detail)
+            # Replay data without text still opens (and is kept in) a reasoning block.
+            fresh = collector.has_data and not had_data
+            blocks.reasoning(
+                out, text, self.hooks._reasoning_metadata(collector) if fresh else None
+            )
+
+    def reasoning_end(self) -> Mapping[str, Any] | None:
+        """The replay data collected over the closing block."""
+        collector, self.collector = self.collector, None
+        if collector is None:
+            return None
+        return self.hooks._reasoning_metadata(collector) or None

@@ -21,7 +21,7 @@ from typing import Any
 
 from fantasy import stream
 from fantasy.content import Content, SourceContent, ToolCallContent
-from fantasy.errors import IncompleteStreamError
+from fantasy.errors import IncompleteResponseError, IncompleteStreamError
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import new_tool_call_id
@@ -68,7 +68,15 @@ def decode_response(data: Any, *, provider: str) -> Response:
         return _decode_output(data, provider)
 
 
+_UNFINISHED = frozenset({"in_progress", "queued"})
+
+
 def _decode_output(data: dict[str, Any], provider: str) -> Response:
+    status = data.get("status")
+    if status in _UNFINISHED:
+        # A background or interrupted response: its output (tool calls included) is
+        # not final; the caller may retry (or poll) instead of running it.
+        raise IncompleteResponseError(f"response is still {status}", provider=provider)
     output = data.get("output")
     if not isinstance(output, list):
         raise invalid("response has no output list", data, provider)

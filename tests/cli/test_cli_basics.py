@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from _cli_helpers import InProcess, run_cli
 
 from fantasy import cli, stream
 from fantasy._demo_tools import calculator, weather
@@ -21,31 +19,6 @@ from fantasy.testing.models import TestModel
 from fantasy.usage import CallWarning
 
 WEATHER_PROMPT = "What's the weather in Florence?"
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The current environment without any provider credentials."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.endswith(("_API_KEY", "_TOKEN"))
-        and not key.startswith(("AWS_", "AZURE_", "GOOGLE_", "VERTEX", "FANTASY_"))
-    }
-    env.update({"NO_COLOR": "1", "PYTHONIOENCODING": "utf-8", **extra})
-    return env
-
-
-def run_cli(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fantasy", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=clean_env(**env),
-        timeout=60,
-        check=False,
-    )
 
 
 # --- demo tools ------------------------------------------------------------------------
@@ -184,6 +157,37 @@ def test_printer_quiet_and_ascii_fallback() -> None:
     assert quiet_err.getvalue() == "always shown\n"
 
 
+def test_printer_holds_each_step_until_it_cannot_be_retried() -> None:
+    from fantasy.agent import StepFinish
+    from fantasy.stream import Retry
+
+    printer, out, err = make_printer(hold=True)
+    finished = StepFinish.__new__(StepFinish)  # only its type matters to the printer
+    printer.show(stream.TextDelta("0", "Step one."))
+    printer.show(stream.ToolCall(tool_call_id="c", tool_name="t", input="{}"))
+    printer.show(finished)
+    assert out.getvalue() == "Step one."
+    printer.show(stream.TextDelta("1", "Broken half"))
+    printer.show(Retry(attempt=1, error=RuntimeError("cut"), delay=0.5))
+    assert out.getvalue() == "Step one."  # the failed attempt was never written
+    printer.show(stream.TextDelta("1", "Step two."))
+    printer.end_answer()
+    assert out.getvalue() == "Step one.\nStep two.\n"
+    assert err.getvalue().splitlines() == ["→ t({})", "↻ retry 1 in 0.5s: cut"]
+
+
+def test_printer_on_a_terminal_breaks_the_line_at_a_retry() -> None:
+    from fantasy.stream import Retry
+
+    printer, out, err = make_printer(hold=False)
+    printer.show(stream.TextDelta("0", "Broken half"))
+    printer.show(Retry(attempt=1, error=RuntimeError("cut"), delay=0.5))
+    printer.show(stream.TextDelta("0", "Whole answer."))
+    printer.end_answer()
+    assert out.getvalue() == "Broken half\nWhole answer.\n"
+    assert err.getvalue() == "↻ retry 1 in 0.5s: cut; the answer starts over\n"
+
+
 def test_printer_shortens_long_traces() -> None:
     printer, _, err = make_printer()
     printer.show(
@@ -220,8 +224,8 @@ def test_models_lists_providers_and_key_variables() -> None:
     "spec",
     ["nope:some-model", "missing-colon", "test:"],
 )
-def test_bad_model_exits_2_with_one_line(spec: str) -> None:
-    completed = run_cli("run", "hello", "--model", spec)
+def test_bad_model_exits_2_with_one_line(fantasy_main: InProcess, spec: str) -> None:
+    completed = fantasy_main("run", "hello", "--model", spec)
     assert completed.returncode == 2
     assert completed.stdout == ""
     lines = completed.stderr.splitlines()
@@ -230,16 +234,16 @@ def test_bad_model_exits_2_with_one_line(spec: str) -> None:
     assert "Traceback" not in completed.stderr
 
 
-def test_bad_arguments_exit_2() -> None:
-    completed = run_cli("run", "hi", "--max-steps", "0")
+def test_bad_arguments_exit_2(fantasy_main: InProcess) -> None:
+    completed = fantasy_main("run", "hi", "--max-steps", "0")
     assert completed.returncode == 2
     assert "Traceback" not in completed.stderr
-    completed = run_cli("frobnicate")
+    completed = fantasy_main("frobnicate")
     assert completed.returncode == 2
 
 
-def test_run_without_a_prompt_is_a_usage_error() -> None:
-    completed = run_cli("run", stdin="")
+def test_run_without_a_prompt_is_a_usage_error(fantasy_main: InProcess) -> None:
+    completed = fantasy_main("run", stdin="")
     assert completed.returncode == 2
     assert completed.stderr.startswith("fantasy: error: run needs a prompt")
 
@@ -260,7 +264,7 @@ def test_run_flags_and_stdin_prompt() -> None:
     completed = run_cli("run", "--no-tools", "-q", "--max-steps", "1", stdin="hello from stdin\n")
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "echo: hello from stdin\n"
-    assert completed.stderr.strip() == cli.OFFLINE_NOTICE
+    assert completed.stderr == ""  # -q hides every notice, the offline one included
     completed = run_cli("run", "-m", "test:mine", "What", "is", "6 * 7?")
     assert completed.returncode == 0, completed.stderr
     assert cli.OFFLINE_NOTICE not in completed.stderr
@@ -268,9 +272,9 @@ def test_run_flags_and_stdin_prompt() -> None:
     assert "(test:mine)" in completed.stderr
 
 
-def test_chat_keeps_history_until_exit() -> None:
+def test_chat_keeps_history_until_exit(fantasy_main: InProcess) -> None:
     lines = "hello\n\n/help\nsecond\n/clear\nthird\n/exit\nnever read\n"
-    completed = run_cli("chat", "--no-tools", stdin=lines)
+    completed = fantasy_main("chat", "--no-tools", stdin=lines)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines() == ["echo: hello", "echo: second", "echo: third"]
     usages = [line for line in completed.stderr.splitlines() if line.startswith("usage:")]

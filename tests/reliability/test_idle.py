@@ -1,0 +1,57 @@
+"""The idle timeout measures bytes received, for every dialect (real sockets).
+
+One large event trickling in (a piece every few hundredths of a second, longer in
+total than the idle timeout) is not idle; a stream that stops sending is.
+"""
+
+from __future__ import annotations
+
+import pytest
+from _dialects import DIALECTS, TEXT
+from _server import LoopbackServer, Plan
+
+from fantasy.errors import StreamIdleTimeoutError
+from fantasy.messages import Message, TextPart
+from fantasy.model import Call
+
+CALL = Call(prompt=[Message(role="user", content=(TextPart(text="hi"),))])
+BIG = "x" * 4000
+IDLE = 0.3  # seconds; the pieces below arrive 10x more often
+
+
+def pieces(body: bytes, count: int) -> tuple[bytes, ...]:
+    size = -(-len(body) // count)
+    return tuple(body[i : i + size] for i in range(0, len(body), size))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", DIALECTS)
+async def test_a_large_event_arriving_slowly_is_not_idle(name: str) -> None:
+    dialect = DIALECTS[name]
+    body = b"".join(dialect.stream_body(BIG))
+    plan = Plan(content_type=dialect.content_type, chunks=pieces(body, 24), pause=IDLE / 10)
+    async with (
+        LoopbackServer(lambda request: plan) as server,
+        dialect.provider(server.url, stream_idle_timeout=IDLE) as provider,
+    ):
+        parts = [part async for part in dialect.model(provider).stream(CALL)]
+    assert "".join(p.delta for p in parts if p.type == "text-delta") == BIG  # type: ignore[union-attr]
+    assert parts[-1].type == "finish"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", DIALECTS)
+async def test_a_stream_that_stops_sending_is_idle(name: str) -> None:
+    dialect = DIALECTS[name]
+    plan = Plan(
+        content_type=dialect.content_type, chunks=tuple(dialect.stream_body(TEXT)[:3]), end="stall"
+    )
+    async with (
+        LoopbackServer(lambda request: plan) as server,
+        dialect.provider(server.url, stream_idle_timeout=IDLE) as provider,
+    ):
+        with pytest.raises(StreamIdleTimeoutError) as caught:
+            async for _ in dialect.model(provider).stream(CALL):
+                pass
+        assert caught.value.is_retryable
+        await server.wait_open(0)
