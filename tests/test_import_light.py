@@ -26,7 +26,6 @@ HEAVY = (
     "mcp.",
     "mcp_types",
     "httpx2",
-
     "opentelemetry",
     "fantasy.otel",
     "genai_prices",
