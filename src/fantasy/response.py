@@ -78,9 +78,9 @@ class Response:
         """The (provider-executed) tool results, in order."""
         return [c for c in self.content if isinstance(c, ToolResultContent)]
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialize to JSON-ready data."""
-        data = _serde.encode(self)
+    def to_dict(self, *, go_json: bool = False) -> dict[str, Any]:
+        """Serialize to JSON-ready data (``go_json``: content items as Go's envelopes)."""
+        data = _serde.encode(self, go_json=go_json)
         data["usage"] = self.usage.to_dict()
         data["warnings"] = [w.to_dict() for w in self.warnings]
         data["info"] = {
@@ -92,7 +92,7 @@ class Response:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Response:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; reads fantasy's form and Fantasy Go's alike."""
         body = dict(data)
         usage = Usage.from_dict(body.pop("usage", {}))
         warnings = tuple(CallWarning.from_dict(w) for w in body.pop("warnings", []))
