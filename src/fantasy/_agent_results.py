@@ -17,7 +17,7 @@ from fantasy.content import (
     TextContent,
     ToolCallContent,
     ToolResultContent,
-    first_text,
+    text_of,
 )
 from fantasy.messages import Message
 from fantasy.model import LanguageModel
@@ -108,8 +108,8 @@ class StepResult:
 
     @property
     def text(self) -> str:
-        """The first text item of the step content."""
-        return first_text(self.content)
+        """Every text item of the step content, in order (see :attr:`Response.text`)."""
+        return text_of(self.content)
 
     @property
     def tool_calls(self) -> list[ToolCallContent]:
@@ -177,8 +177,8 @@ class AgentResult(Generic[OutputT]):
 
     @property
     def text(self) -> str:
-        """The first text item of :attr:`response` (Fantasy's ``Content.Text()``)."""
-        return first_text(self.response.content)
+        """The whole final answer: every text item of :attr:`response`, in order."""
+        return text_of(self.response.content)
 
     @property
     def total_usage(self) -> Usage:

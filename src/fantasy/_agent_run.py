@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
+from fantasy._agent_events import (
+    AgentEvent,
+    StepFinish,
+    StepStart,
+    dispatch_part,
+    has_part_callbacks,
+)
 from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
@@ -106,6 +112,7 @@ class ModelRequest:
     async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[AgentEvent, None]:
         settings = run.settings
         retrier = Retrier(settings.retry)
+        dispatch = has_part_callbacks(settings)
         while True:
             delivered = 0
             failure: Exception | None = None
@@ -124,9 +131,7 @@ class ModelRequest:
                                 failure = error
                                 break
                             if isinstance(part, stream.Error):
-                                if not isinstance(part.error, Exception):
-                                    raise part.error
-                                failure = part.error
+                                failure = _failure(part)
                                 break
                             if isinstance(part, stream.Retry):
                                 # The model retried or switched models by itself: the
@@ -138,7 +143,8 @@ class ModelRequest:
                                 yield part
                                 continue
                             accumulator.add(part)
-                            await dispatch_part(settings, part)
+                            if dispatch:  # for speed: no coroutine per part without callbacks
+                                await dispatch_part(settings, part)
                             delivered += 1
                             yield part
                     finally:
@@ -164,7 +170,7 @@ class ModelRequest:
         traced.ended(response, failure)
 
     async def _generate(self) -> Exception | None:
-        """One non-streaming attempt: the response lands on ``self``; a failure is returned."""
+        """One non-streaming attempt: sets ``response``, or returns why it failed."""
         try:
             self.response = await self.plan.model.generate(self.plan.call)
         except Exception as error:  # noqa: BLE001 - classified by the retrier
@@ -176,6 +182,13 @@ def _answered_by(response: Response, model: LanguageModel) -> Response:
     """``response`` naming the provider that answered (for its price)."""
     info = dataclasses.replace(response.info, provider=model.provider)
     return dataclasses.replace(response, info=info)
+
+
+def _failure(part: stream.Error) -> Exception:
+    """The error of an in-band error part (anything but an ``Exception`` is raised)."""
+    if not isinstance(part.error, Exception):
+        raise part.error
+    return part.error
 
 
 async def _nothing() -> AsyncGenerator[AgentEvent, None]:
@@ -219,7 +232,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: The run's dependencies.
         output: The typed output being asked for (``None``: the text is the output).
         steps: The steps taken so far.
-        usage: The usage of every model call so far (those of agents run as tools too).
+        usage: The usage of every model call so far, the current step's included once
+            its response has arrived (and that of agents run as tools).
         tool_usage: The usage reported by the current step's tools so far.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
@@ -353,6 +367,7 @@ class AgentRun(Generic[DepsT, OutputT]):
     ) -> Callable[[ValidatedCall], Awaitable[ToolOutcome]]:
         messages = tuple(plan.call.prompt)
         emit = events.emit
+        tool_errors = self.settings.tool_errors
 
         def context(checked: ValidatedCall) -> ToolContext[DepsT]:
             name = checked.call.tool_name
@@ -369,7 +384,9 @@ class AgentRun(Generic[DepsT, OutputT]):
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
             scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
             try:
-                outcome = await in_scope(scope, run_call(checked, context, self.execute_tool))
+                outcome = await in_scope(
+                    scope, run_call(checked, context, self.execute_tool, tool_errors)
+                )
             finally:  # usage spent by a tool counts even when it failed
                 self.tool_usage = self.tool_usage + scope.usage
             if isinstance(outcome.result.result, ErrorOutput):
@@ -384,12 +401,11 @@ class AgentRun(Generic[DepsT, OutputT]):
         if self.output is None:
             return
         context = self.context(plan.number, tuple(plan.call.prompt))
-        usage = self.usage + response.usage
         verdict = await self.output.judge(outcome.content, outcome.client_calls, context)
         outcome.content.extend(verdict.results)
         outcome.verdict = verdict
         if verdict.rejection:
-            self.output.reject(verdict, usage, response.finish_reason)
+            self.output.reject(verdict, self.usage, response.finish_reason)
 
     def _record(self, response: Response, outcome: _StepOutcome) -> StepResult:
         content = outcome.content
@@ -404,7 +420,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.tool_usage = Usage()
         self.steps.append(step)
         self.produced.extend(step.messages)
-        self.usage = self.usage + step.usage + step.tool_usage
+        self.usage = self.usage + step.tool_usage  # the model's usage counted on arrival
         return step
 
     def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
@@ -498,13 +514,12 @@ class AgentRun(Generic[DepsT, OutputT]):
                 response = request.response
                 if response is None:
                     raise FantasyError("the model request ended without a response")
-                self.limits.tokens(self.usage + response.usage, self._partial(response))
+                self.usage = self.usage + response.usage
+                self.limits.tokens(self.usage, self._partial(response))
                 outcome = _StepOutcome(content=list(response.content))
                 checked = await self._validate(plan, outcome.content)
                 outcome.client_calls = len(checked)
-                self.limits.tools(
-                    len(checked), self.usage + response.usage, self._partial(response)
-                )
+                self.limits.tools(len(checked), self.usage, self._partial(response))
                 async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
                     async for event in tool_events:
                         yield event

@@ -14,8 +14,8 @@ from fantasy.content import (
     SourceContent,
     ToolCallContent,
     ToolResultContent,
-    first_text,
     reasoning_text,
+    text_of,
     tool_calls_of,
 )
 from fantasy.usage import CallWarning, FinishReason, Usage
@@ -54,8 +54,12 @@ class Response:
 
     @property
     def text(self) -> str:
-        """The first text item (Fantasy's ``Content.Text()``)."""
-        return first_text(self.content)
+        """The whole answer: every text item, in order, joined without separators.
+
+        A provider may split one answer into several text items (Anthropic text blocks
+        around citations or tool calls); they concatenate into what the model wrote.
+        """
+        return text_of(self.content)
 
     @property
     def reasoning(self) -> str:
@@ -89,9 +93,9 @@ class Response:
 
         return cost_of(self)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialize to JSON-ready data."""
-        data = _serde.encode(self)
+    def to_dict(self, *, go_json: bool = False) -> dict[str, Any]:
+        """Serialize to JSON-ready data (``go_json``: content items as Go's envelopes)."""
+        data = _serde.encode(self, go_json=go_json)
         data["usage"] = self.usage.to_dict()
         data["warnings"] = [w.to_dict() for w in self.warnings]
         data["info"] = {
@@ -105,7 +109,7 @@ class Response:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Response:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; reads fantasy's form and Fantasy Go's alike."""
         body = dict(data)
         usage = Usage.from_dict(body.pop("usage", {}))
         warnings = tuple(CallWarning.from_dict(w) for w in body.pop("warnings", []))
