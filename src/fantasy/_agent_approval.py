@@ -258,6 +258,10 @@ class ToolGate:
         """Whether the call's result came from the history (it ran before the pause)."""
         return tool_call_id in self._results
 
+    def fresh(self, checked: Sequence[ValidatedCall]) -> int:
+        """How many of a step's calls are new (not answered before the pause)."""
+        return sum(1 for item in checked if item.call.tool_call_id not in self._results)
+
     def close_step(self) -> None:
         """The resumed step is done: its results and decisions no longer apply."""
         self._results.clear()

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
-from typing import Any, Generic, cast
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 import pydantic_core
 from typing_extensions import TypeVar
@@ -18,13 +18,16 @@ from fantasy.content import (
     TextContent,
     ToolCallContent,
     ToolResultContent,
-    first_text,
+    text_of,
 )
 from fantasy.messages import Message
 from fantasy.model import LanguageModel
 from fantasy.response import Response
 from fantasy.tools import ToolChoice
 from fantasy.usage import CallWarning, FinishReason, Usage
+
+if TYPE_CHECKING:
+    from fantasy.cost import Cost
 
 __all__ = [
     "AgentResult",
@@ -92,6 +95,11 @@ class StepResult:
         return self.response.finish_reason
 
     @property
+    def cost(self) -> Cost | None:
+        """What the step's model call cost (``None`` when unknown)."""
+        return self.response.cost
+
+    @property
     def warnings(self) -> tuple[CallWarning, ...]:
         """Settings the provider could not honour."""
         return self.response.warnings
@@ -103,8 +111,8 @@ class StepResult:
 
     @property
     def text(self) -> str:
-        """The first text item of the step content."""
-        return first_text(self.content)
+        """Every text item of the step content, in order (see :attr:`Response.text`)."""
+        return text_of(self.content)
 
     @property
     def tool_calls(self) -> list[ToolCallContent]:
@@ -175,13 +183,23 @@ class AgentResult(Generic[OutputT]):
 
     @property
     def text(self) -> str:
-        """The first text item of :attr:`response` (Fantasy's ``Content.Text()``)."""
-        return first_text(self.response.content)
+        """The whole final answer: every text item of :attr:`response`, in order."""
+        return text_of(self.response.content)
 
     @property
     def total_usage(self) -> Usage:
         """The usage of all steps added up, with that of agents run as their tools."""
         return reduce(lambda total, step: total + step.usage + step.tool_usage, self.steps, Usage())
+
+    @property
+    def cost(self) -> Cost | None:
+        """What the run's model calls cost, summed; ``None`` when any step's is unknown.
+
+        Agents run as tools are not included (their usage is, in :attr:`total_usage`).
+        """
+        from fantasy.cost import total_cost
+
+        return total_cost(step.cost for step in self.steps)
 
     @property
     def messages(self) -> tuple[Message, ...]:

@@ -15,10 +15,11 @@ and 529 statuses, transport failures, :class:`~fantasy.errors.IncompleteStreamEr
 :class:`~fantasy.errors.StreamIdleTimeoutError` and retryable in-band stream errors.
 Cancellation is never retried: :class:`asyncio.CancelledError` propagates at once.
 
-Giving up follows one rule: with ``max_retries=0``, or when the very first attempt fails
-with a non-retryable error, the original error is raised; otherwise a
-:class:`~fantasy.errors.RetryError` holding every attempt's error (its ``__cause__`` is
-the last one).
+Giving up follows one rule, whatever the number of attempts: the last attempt's error
+is raised as it is (``except RateLimitError`` catches a persistent rate limit with
+``max_retries=0`` and with ``max_retries=5``), with its ``attempts`` attribute holding
+every attempt's error in order (:func:`fantasy.errors.attempts_of`) and a note (PEP 678,
+shown in tracebacks) summing the earlier ones up.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from fantasy.errors import (
     InvalidArgumentError,
     ProviderError,
     RateLimitError,
-    RetryError,
     is_retryable,
 )
 from fantasy.stream import Retry
@@ -133,16 +133,13 @@ class Retrier:
         """Record ``error``; return the retry to make, or raise when giving up.
 
         Raises:
-            Exception: ``error`` itself when retrying is disabled or the first attempt
-                failed with a non-retryable error.
-            RetryError: When retries are exhausted or a later attempt failed for good.
+            Exception: ``error`` itself when giving up (retries exhausted or disabled, or
+                a non-retryable error), with ``attempts`` set to every attempt's error.
         """
         self.errors.append(error)
         count = len(self.errors)
-        if self.policy.max_retries == 0 or (count == 1 and not is_retryable(error)):
-            raise error
         if count > self.policy.max_retries or not is_retryable(error):
-            raise RetryError(list(self.errors)) from error
+            raise self.give_up(error)
         retry = Retry(attempt=count, error=error, delay=self.policy.delay(count, error, self._rng))
         # Errors are redacted when built (fantasy.errors), so the message is safe to log.
         logger.warning(
@@ -154,6 +151,16 @@ class Retrier:
             error,
         )
         return retry
+
+    def give_up(self, error: Exception) -> Exception:
+        """``error``, marked as the final error of the attempts made so far."""
+        attempts = tuple(self.errors)
+        # Set on any exception (not only fantasy's): its instance dict takes it.
+        error.attempts = attempts  # type: ignore[attr-defined]
+        if len(attempts) > 1:
+            earlier = "; ".join(f"{type(e).__name__}: {e}" for e in attempts[:-1])
+            error.add_note(f"fantasy: gave up after {len(attempts)} attempts (earlier: {earlier})")
+        return error
 
 
 async def _close(iterator: AsyncIterator[object]) -> None:

@@ -30,14 +30,15 @@ from _malformed_kit import (
 )
 
 from fantasy import stream
-from fantasy.errors import IncompleteStreamError, InvalidResponseError, ProviderError
+from fantasy.errors import IncompleteResponseError, InvalidResponseError, ProviderError
 from fantasy.response import Response
 
 Expect = Literal["invalid", "provider-error", "incomplete", "error-part", "finished", "empty"]
 """What one labelled case must give.
 
 ``invalid``: raises ``InvalidResponseError``; ``provider-error``: raises a
-``ProviderError``; ``incomplete``: raises ``IncompleteStreamError``; ``error-part``:
+``ProviderError``; ``incomplete``: raises ``IncompleteResponseError`` (streams:
+``IncompleteStreamError``, its subclass); ``error-part``:
 ends with a ``stream.Error`` part; ``finished``: raises nothing and ends with
 ``Finish``; ``empty``: a response without content.
 """
@@ -52,7 +53,7 @@ def check_expected(outcomes: Mapping[str, Outcome], expected: Mapping[str, Expec
         elif kind == "provider-error":
             assert isinstance(outcome.error, ProviderError), label
         elif kind == "incomplete":
-            assert isinstance(outcome.error, IncompleteStreamError), label
+            assert isinstance(outcome.error, IncompleteResponseError), label
         elif kind == "error-part":
             assert isinstance(outcome.parts[-1], stream.Error), label
         elif kind == "finished":

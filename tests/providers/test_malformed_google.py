@@ -122,7 +122,7 @@ SUITE = DecoderSuite(
         "inline data not base64": "invalid",
         "error object": "provider-error",
         "error is null": "provider-error",
-        "candidates is [{}]": "empty",
+        "candidates is [{}]": "incomplete",  # no finishReason: not finished
     },
     named_check=check_named,
     empty_document_answers=True,  # no candidates: an empty answer

@@ -8,6 +8,7 @@ import pytest
 from fantasy import stream
 from fantasy.content import ReasoningContent, SourceContent, TextContent, ToolResultContent
 from fantasy.errors import (
+    IncompleteResponseError,
     IncompleteStreamError,
     InvalidResponseError,
     ProviderError,
@@ -269,12 +270,19 @@ def test_decode_server_tool_error_result() -> None:
         ("refusal", FinishReason.CONTENT_FILTER),
         ("pause_turn", FinishReason.OTHER),
         ("something_new", FinishReason.OTHER),
-        (None, FinishReason.UNKNOWN),
     ],
 )
 def test_finish_reasons(raw: str | None, reason: FinishReason) -> None:
     data = {"id": "m", "model": "c", "content": [], "stop_reason": raw, "usage": {}}
     assert decode_response(data).finish_reason == reason
+
+
+def test_a_whole_answer_without_stop_reason_is_incomplete() -> None:
+    call = {"type": "tool_use", "id": "t1", "name": "add", "input": {}}
+    data = {"id": "m", "model": "c", "content": [call], "stop_reason": None, "usage": {}}
+    with pytest.raises(IncompleteResponseError) as info:
+        decode_response(data)
+    assert info.value.is_retryable
 
 
 def test_decode_rejects_malformed_and_error_bodies() -> None:

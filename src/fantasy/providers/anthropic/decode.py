@@ -25,7 +25,7 @@ from fantasy.content import (
     ToolCallContent,
     ToolResultContent,
 )
-from fantasy.errors import IncompleteStreamError, InvalidResponseError
+from fantasy.errors import IncompleteResponseError, IncompleteStreamError, InvalidResponseError
 from fantasy.messages import ErrorOutput, TextOutput, ToolResultOutput
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
@@ -240,7 +240,11 @@ def decode_response(
     if not isinstance(data, dict):
         raise invalid("response is not a JSON object", data, provider)
     with wire_errors(data, provider=provider, what="Messages response"):
-        if data.get("type") == "error":
+        # In-band errors with status 200, as the stream's error event carries them:
+        # {"type": "error", "error": {...}}, or the bare {"error": {...}} some proxies send.
+        if data.get("type") == "error" or (
+            "content" not in data and isinstance(data.get("error"), dict)
+        ):
             raise error_from_event(provider, data.get("error"))
         return _decode_message(data, warnings, dict(headers or {}))
 
@@ -255,6 +259,10 @@ def _decode_message(
     raw_usage = data.get("usage")
     usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
     raw_reason = _optional_string(data, "stop_reason")
+    if not raw_reason:
+        # Only message_start of a stream has stop_reason null; a whole answer without
+        # one is unfinished, and its tool calls must not run as if it were final.
+        raise IncompleteResponseError("Messages response has no stop_reason")
     client_calls = any(isinstance(c, ToolCallContent) and not c.provider_executed for c in content)
     return Response(
         content=tuple(content),
@@ -303,6 +311,7 @@ class StreamDecoder(EventDecoder):
         self._stop_sequence: str | None = None
         self._client_tool_calls = False
         self._tool_names: dict[str, str] = {}
+        self._started = False
         self._handlers: dict[str, Callable[[dict[str, Any]], list[stream.StreamPart]]] = {
             "message_start": self._message_start,
             "content_block_start": self._block_start,
@@ -336,6 +345,9 @@ class StreamDecoder(EventDecoder):
                 self._usage[key] = value
 
     def _message_start(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        if self._started:  # two messages spliced into one stream: never merge them
+            raise ValueError("a second message_start in one stream (two messages spliced)")
+        self._started = True
         message = event["message"]
         self._update_usage(message.get("usage"))
         return [

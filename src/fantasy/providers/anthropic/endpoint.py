@@ -8,11 +8,12 @@ in :mod:`fantasy.providers.bedrock`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from fantasy._http import Framing, HTTPClient
 from fantasy._sse import SSEFraming
-from fantasy.errors import InvalidArgumentError
+from fantasy.errors import InvalidArgumentError, ProviderError
 from fantasy.providers._base import vertex_url
 from fantasy.providers.anthropic.convert import Dialect
 
@@ -75,6 +76,15 @@ class AnthropicEndpoint:
     def headers(self, *, stream: bool, betas: tuple[str, ...]) -> dict[str, str]:
         """Per-request headers (the ``anthropic-beta`` list)."""
         return {"anthropic-beta": ",".join(betas)} if betas else {}
+
+    def answer_error(
+        self, data: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> ProviderError | None:
+        """The in-band error of a whole answer (status 200) in this endpoint's own shape.
+
+        ``None`` when there is none; Anthropic's ``{"type": "error"}`` is the decoder's job.
+        """
+        return None
 
     def framing(self, client: HTTPClient) -> Framing:
         """How this endpoint's stream body becomes events (server-sent events)."""

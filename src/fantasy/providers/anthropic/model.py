@@ -80,6 +80,9 @@ class AnthropicLanguageModel(BaseLanguageModel):
             raise InvalidResponseError(
                 "response is not a JSON object", provider=self.provider, raw=str(data)[:10000]
             )
+        error = self._endpoint.answer_error(data, headers)
+        if error is not None:
+            raise error
         return decode_response(
             data, provider=self.provider, warnings=prepared.warnings, headers=dict(headers)
         )

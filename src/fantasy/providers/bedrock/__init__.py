@@ -29,12 +29,14 @@ from urllib.parse import quote
 import httpx
 
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT, Framing, HTTPClient
+from fantasy.errors import ProviderError
 from fantasy.model import LanguageModel
 from fantasy.providers._base import HTTPSettings, bearer, env
 from fantasy.providers.anthropic._provider import ClaudeProvider
 from fantasy.providers.anthropic.convert import Dialect
 from fantasy.providers.anthropic.endpoint import AnthropicEndpoint
 from fantasy.providers.anthropic.model import AnthropicLanguageModel
+from fantasy.providers.bedrock._eventstream import EventStreamFraming, exception_error
 from fantasy.providers.bedrock.converse import (
     BedrockConverseOptions,
     BedrockGuardrail,
@@ -100,10 +102,27 @@ class BedrockEndpoint(AnthropicEndpoint):
         """Accept the binary event stream when streaming (betas travel in the body)."""
         return {"Accept": "application/vnd.amazon.eventstream"} if stream else {}
 
+    def answer_error(
+        self, data: Mapping[str, Any], headers: Mapping[str, str]
+    ) -> ProviderError | None:
+        """A Bedrock exception body (``{"message": ...}``) sent with status 200.
+
+        Its kind comes from the ``x-amzn-ErrorType`` header or the body's ``__type``
+        (``ServiceUnavailableException``, ``ThrottlingException``, ...) and is typed and
+        marked retryable exactly like the stream's exception frames.
+        """
+        if "content" in data or data.get("type") in ("message", "error"):
+            return None
+        message = data.get("message") or data.get("Message")
+        if not isinstance(message, str):
+            return None
+        kind = headers.get("x-amzn-errortype") or str(data.get("__type") or "")
+        kind = kind.split(":", 1)[0].rsplit("#", 1)[-1]
+        kind = kind[:1].lower() + kind[1:] if kind else "exception"
+        return exception_error(self.provider_name, kind, message)
+
     def framing(self, client: HTTPClient) -> Framing:
         """AWS event-stream frames, each carrying one Anthropic stream event."""
-        from fantasy.providers.bedrock._eventstream import EventStreamFraming
-
         return EventStreamFraming(provider=self.provider_name, secrets=client.secrets)
 
 

@@ -35,7 +35,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fantasy import stream
-from fantasy.errors import IncompleteStreamError, InvalidArgumentError, InvalidResponseError
+from fantasy.errors import (
+    IncompleteResponseError,
+    IncompleteStreamError,
+    InvalidArgumentError,
+    InvalidResponseError,
+)
 from fantasy.providers._blocks import BlockTracker
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid, wire_errors
@@ -133,6 +138,7 @@ class StreamDecoder(EventDecoder):
         self._provider = provider
         self._require_finish = require_finish
         self.blocks = BlockTracker(named=False)
+        self._saw_candidate = False
         self._metadata_sent = False
         self._finish_reason = ""
         self._block_reason = ""
@@ -176,6 +182,7 @@ class StreamDecoder(EventDecoder):
             self._block_reason = str(feedback.get("blockReason") or self._block_reason)
         candidates = chunk.get("candidates")
         if isinstance(candidates, list) and candidates and isinstance(candidates[0], Mapping):
+            self._saw_candidate = True
             self._candidate(candidates[0], out)
         return out
 
@@ -208,6 +215,11 @@ class StreamDecoder(EventDecoder):
             )
         )
         return out
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether a candidate arrived but no finish reason (nor a blocked prompt) yet."""
+        return self._saw_candidate and not (self._finish_reason or self._block_reason)
 
     # --- chunk pieces -------------------------------------------------------------------
 
@@ -348,6 +360,10 @@ def decode_response(
         accumulator.add(part)
     if accumulator.error is not None:
         raise accumulator.error
+    if decoder.unfinished:
+        # "If empty, the model has not stopped generating the tokens" (the API's
+        # finishReason): tool calls of such an answer must not run as if it were final.
+        raise IncompleteResponseError("Gemini response has no finishReason", provider=provider)
     for part in decoder.finish():
         accumulator.add(part)
     return accumulator.response()
