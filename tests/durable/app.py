@@ -80,12 +80,50 @@ def second() -> str:
     return "second done"
 
 
+@fantasy.tool(needs_approval=True)
+def pay() -> str:
+    """Pay the bill (a person approves it first)."""
+    count("tool-pay")
+    return "paid"
+
+
+class ApprovalModel(StatelessModel):
+    """Calls ``pay`` once, then answers."""
+
+    def _answer(self, call: Call) -> Response:
+        results = sum(1 for m in call.prompt if m.role == "tool")
+        count(f"model-{results}")
+        if results == 0:
+            call_part = ToolCallContent(tool_call_id="p0", tool_name="pay", input="{}")
+            return Response(content=(call_part,), finish_reason=FinishReason.TOOL_CALLS)
+        return Response(
+            content=(TextContent(text="the bill is paid"),), finish_reason=FinishReason.STOP
+        )
+
+
 DBOS(config={"name": "fantasy-durable-test", "system_database_url": f"sqlite:///{DB}"})
 durable = DBOSAgent(fantasy.Agent(StatelessModel(), tools=[first, second]), name="crashy")
+approvals = DBOSAgent(fantasy.Agent(ApprovalModel(), tools=[pay]), name="approvals")
+
+
+async def approval(mode: str) -> None:
+    if mode == "approve-start":  # start, wait until the run asks, then exit
+        await approvals.start("pay the bill", workflow_id=RUN_ID)
+        pending = await approvals.pending(RUN_ID)
+        print(json.dumps([call.to_dict() for call in pending]))
+        return
+    # another process: send the decision; the run resumes here (recovered at launch)
+    await approvals.decide(RUN_ID, [fantasy.approve("p0")])
+    result = await approvals.result(RUN_ID)
+    print(json.dumps({"text": result.text, "status": (await approvals.status(RUN_ID)).status}))
 
 
 async def main() -> None:
     DBOS.launch()
+    if MODE.startswith("approve"):
+        await approval(MODE)
+        DBOS.destroy()
+        return
     if MODE == "crash":
         await durable.generate("go", workflow_id=RUN_ID)
     result = await durable.result(RUN_ID)  # resume: DBOS recovered the run at launch

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("dbos", reason="durable runs need the dbos extra")
 
-from dbos import DBOS, Queue
+from dbos import DBOS
 
 import fantasy
 from fantasy.durable.dbos import DBOSAgent
@@ -139,3 +139,18 @@ def test_crash_and_resume_in_another_process(tmp_path: Path) -> None:
         "tool-second": 2,
         "model-2": 1,
     }
+
+
+def test_approval_wait_across_processes(tmp_path: Path) -> None:
+    db, counters = tmp_path / "approve.sqlite", tmp_path / "counters"
+    counters.mkdir()
+    started = run_app(str(db), str(counters), "approve-start", "pay-1")
+    assert started.returncode == 0, started.stderr[-2000:]
+    (pending,) = json.loads(started.stdout.splitlines()[-1])
+    assert pending["tool_name"] == "pay" and pending["kind"] == "approval"
+    assert counts(counters) == {"model-0": 1}  # paused: the tool has not run
+    decided = run_app(str(db), str(counters), "approve-decide", "pay-1")
+    assert decided.returncode == 0, decided.stderr[-2000:]
+    final = json.loads(decided.stdout.splitlines()[-1])
+    assert final == {"text": "the bill is paid", "status": "SUCCESS"}
+    assert counts(counters) == {"model-0": 1, "tool-pay": 1, "model-1": 1}

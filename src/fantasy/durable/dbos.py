@@ -38,16 +38,22 @@ from typing import Any, Generic
 from dbos import DBOS, Queue, SetWorkflowID, StepOptions, WorkflowHandleAsync
 
 from fantasy._agent_plan import StepPlan
-from fantasy._agent_results import AgentResult, OutputT
+from fantasy._agent_results import AgentResult, OutputT, StopReason
 from fantasy._agent_run import AgentRun, ModelRequest
 from fantasy._validation import ValidatedCall
 from fantasy.agent import Agent
 from fantasy.agent_tools import DepsT, ToolContext, ToolResponse, run_tool
+from fantasy.approval import PendingToolCall, ToolDecision
 from fantasy.errors import FantasyError, InvalidArgumentError
 from fantasy.messages import Message
 from fantasy.response import Response
 
-__all__ = ["DBOSAgent", "RunStatus"]
+__all__ = ["DECISIONS_TOPIC", "PENDING_EVENT", "DBOSAgent", "RunStatus"]
+
+PENDING_EVENT = "fantasy.pending"
+"""The workflow event holding a paused run's pending calls (``PendingToolCall`` dicts)."""
+DECISIONS_TOPIC = "fantasy.decisions"
+"""The message topic a paused run receives its decisions on (``ToolDecision`` dicts)."""
 
 
 def _dumps(value: Any) -> str:
@@ -161,16 +167,24 @@ class DBOSAgent(Generic[DepsT, OutputT]):
         queue: A DBOS queue for :meth:`enqueue`, or its name (looked up with
             ``DBOS.retrieve_queue`` when used, so it may be registered after launch);
             its concurrency and rate limits hold across every worker on the database.
+        approval_timeout: Seconds a run paused on tool approval waits for decisions
+            before it ends, still paused (default: a week).
     """
 
     def __init__(
-        self, agent: Agent[DepsT, OutputT], *, name: str, queue: Queue | str | None = None
+        self,
+        agent: Agent[DepsT, OutputT],
+        *,
+        name: str,
+        queue: Queue | str | None = None,
+        approval_timeout: float = 7 * 24 * 3600,
     ) -> None:
         if not name or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise InvalidArgumentError("use letters, digits, '-', '_' or '.'", argument="name")
         self.agent = agent
         self.name = name
         self.queue = queue
+        self.approval_timeout = approval_timeout
 
         async def run(request: dict[str, Any]) -> dict[str, Any]:
             return await self._run(request)
@@ -178,22 +192,32 @@ class DBOSAgent(Generic[DepsT, OutputT]):
         self._workflow = DBOS.workflow(name=f"fantasy.agent.{name}")(run)
 
     async def _run(self, request: dict[str, Any]) -> dict[str, Any]:
-        """The workflow: one agent run from a JSON request to a JSON result."""
+        """The workflow: one agent run from a JSON request to a JSON result.
+
+        A run paused on tool calls waiting for approval (or deferred results) publishes
+        them as the ``fantasy.pending`` event and waits for decisions with a durable
+        ``recv``: no process is held while it waits, and any worker resumes it when
+        :meth:`decide` sends them. Past ``approval_timeout`` it ends, still paused.
+        """
         messages = [Message.from_dict(m) for m in request.get("messages", [])]
         run_agent = _durable_copy(self.agent)
         stream_key = request.get("stream_key")
         run_agent.run_type = _stream_run(stream_key)
-        prompt, deps = request.get("prompt"), request.get("deps")
-        if not stream_key:
-            result = await run_agent.generate(prompt, messages=messages, deps=deps)
-            return {"result": result.to_dict()}
+        deps = request.get("deps")
         try:
-            events = run_agent.stream(prompt, messages=messages, deps=deps)
-            async for _ in events:
-                pass  # deltas reach the caller through the workflow's stream
-            result = await events.result()
+            result = await _once(run_agent, request.get("prompt"), messages, deps, (), stream_key)
+            while result.stop_reason is StopReason.TOOLS_PENDING:
+                pending = [call.to_dict() for call in result.pending]
+                await DBOS.set_event_async(PENDING_EVENT, pending)
+                answer = await DBOS.recv_async(DECISIONS_TOPIC, self.approval_timeout)
+                if answer is None:
+                    break  # timed out: the run ends paused, its history kept in the result
+                await DBOS.set_event_async(PENDING_EVENT, [])
+                decisions = [ToolDecision.from_dict(item) for item in answer]
+                result = await _once(run_agent, None, result.history, deps, decisions, stream_key)
         finally:
-            await DBOS.close_stream_async(stream_key)
+            if stream_key:
+                await DBOS.close_stream_async(stream_key)
         return {"result": result.to_dict()}
 
     def _request(
@@ -275,6 +299,19 @@ class DBOSAgent(Generic[DepsT, OutputT]):
         error = status.error
         return RunStatus(workflow_id, str(status.status), "" if error is None else str(error))
 
+    async def pending(self, workflow_id: str, wait: float = 60) -> list[PendingToolCall]:
+        """The calls the run waits on (empty when it waits on none), from any process.
+
+        Waits up to ``wait`` seconds for the run to publish them.
+        """
+        found = await DBOS.get_event_async(workflow_id, PENDING_EVENT, wait)
+        return [PendingToolCall.from_dict(item) for item in found or []]
+
+    async def decide(self, workflow_id: str, decisions: Sequence[ToolDecision]) -> None:
+        """Send decisions to a run paused on tool calls; it resumes in any worker."""
+        payload = [decision.to_dict() for decision in decisions]
+        await DBOS.send_async(workflow_id, payload, DECISIONS_TOPIC)
+
     async def generate(
         self,
         prompt: str | None = None,
@@ -321,6 +358,23 @@ class DBOSAgent(Generic[DepsT, OutputT]):
         return run_sync(
             self.generate(prompt, messages=messages, deps=deps, workflow_id=workflow_id)
         )
+
+
+async def _once(
+    agent: Agent[Any, Any],
+    prompt: str | None,
+    messages: Sequence[Message],
+    deps: Any,
+    decisions: Sequence[ToolDecision],
+    stream_key: str | None,
+) -> AgentResult[Any]:
+    """One pass of the agent's loop inside the workflow (streamed when asked)."""
+    if not stream_key:
+        return await agent.generate(prompt, messages=messages, deps=deps, decisions=decisions)
+    events = agent.stream(prompt, messages=messages, deps=deps, decisions=decisions)
+    async for _ in events:
+        pass  # deltas reach the caller through the workflow's stream
+    return await events.result()
 
 
 def _result(data: Any) -> AgentResult[Any]:
