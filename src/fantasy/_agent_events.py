@@ -29,7 +29,14 @@ from fantasy._object_stream import ObjectPart
 from fantasy.model import Call
 from fantasy.retry import Retry
 
-__all__ = ["AgentEvent", "StepFinish", "StepStart", "ToolEvent", "dispatch_part"]
+__all__ = [
+    "AgentEvent",
+    "StepFinish",
+    "StepStart",
+    "ToolEvent",
+    "dispatch_part",
+    "has_part_callbacks",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,6 +100,19 @@ def _delta_callback(settings: Settings, part: stream.StreamPart) -> Callable[[An
     if isinstance(part, stream.ToolInputDelta):
         return settings.on_tool_input_delta
     return None
+
+
+def has_part_callbacks(settings: Settings) -> bool:
+    """Whether any callback wants the model's stream parts (else none is dispatched)."""
+    return any(
+        callback is not None
+        for callback in (
+            settings.on_part,
+            settings.on_text_delta,
+            settings.on_reasoning_delta,
+            settings.on_tool_input_delta,
+        )
+    )
 
 
 async def dispatch_part(settings: Settings, part: stream.StreamPart) -> None:

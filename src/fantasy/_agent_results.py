@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
-from typing import Any, Generic, cast
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 import pydantic_core
 from typing_extensions import TypeVar
@@ -24,6 +24,9 @@ from fantasy.model import LanguageModel
 from fantasy.response import Response
 from fantasy.tools import ToolChoice
 from fantasy.usage import CallWarning, FinishReason, Usage
+
+if TYPE_CHECKING:
+    from fantasy.cost import Cost
 
 __all__ = [
     "AgentResult",
@@ -87,6 +90,11 @@ class StepResult:
     def finish_reason(self) -> FinishReason:
         """Why the model stopped."""
         return self.response.finish_reason
+
+    @property
+    def cost(self) -> Cost | None:
+        """What the step's model call cost (``None`` when unknown)."""
+        return self.response.cost
 
     @property
     def warnings(self) -> tuple[CallWarning, ...]:
@@ -176,6 +184,16 @@ class AgentResult(Generic[OutputT]):
     def total_usage(self) -> Usage:
         """The usage of all steps added up, with that of agents run as their tools."""
         return reduce(lambda total, step: total + step.usage + step.tool_usage, self.steps, Usage())
+
+    @property
+    def cost(self) -> Cost | None:
+        """What the run's model calls cost, summed; ``None`` when any step's is unknown.
+
+        Agents run as tools are not included (their usage is, in :attr:`total_usage`).
+        """
+        from fantasy.cost import total_cost
+
+        return total_cost(step.cost for step in self.steps)
 
     @property
     def messages(self) -> tuple[Message, ...]:

@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
+from fantasy._agent_events import (
+    AgentEvent,
+    StepFinish,
+    StepStart,
+    dispatch_part,
+    has_part_callbacks,
+)
 from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
@@ -43,6 +49,7 @@ from fantasy._agent_settings import Settings, fire
 from fantasy._agent_tool_scope import ToolEvents, ToolScope, in_scope
 from fantasy._agent_tools_run import ToolOutcome, batches, run_batch, run_call
 from fantasy._object_stream import ObjectPart
+from fantasy._telemetry import CallScope, RunTrace, Tracer, end_run, note_retry, tracer_for
 from fantasy._validation import ValidatedCall, validate_tool_call
 from fantasy.agent_tools import (
     NO_DEPS,
@@ -105,55 +112,83 @@ class ModelRequest:
     async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[AgentEvent, None]:
         settings = run.settings
         retrier = Retrier(settings.retry)
+        dispatch = has_part_callbacks(settings)
         while True:
             delivered = 0
             failure: Exception | None = None
-            if run.streaming:
-                accumulator = stream.StreamAccumulator()
-                parts = self.plan.model.stream(self.plan.call)
-                try:
-                    next_part = parts.__anext__
-                    while True:
-                        try:
-                            part = await next_part()
-                        except StopAsyncIteration:
-                            break
-                        except Exception as error:  # noqa: BLE001 - classified by the retrier
-                            failure = error
-                            break
-                        if isinstance(part, stream.Error):
-                            if not isinstance(part.error, Exception):
-                                raise part.error
-                            failure = part.error
-                            break
-                        if isinstance(part, stream.Retry):
-                            # The model retried or switched models by itself: the
-                            # parts delivered so far are void, as after our own retry.
-                            accumulator.reset()
-                            part = dataclasses.replace(part, discarded=delivered)
-                            delivered = 0
-                            await fire(settings.on_retry, part)
+            with CallScope(run.trace, self.plan.model, self.plan.call, run.streaming) as traced:
+                if run.streaming:
+                    accumulator = stream.StreamAccumulator()
+                    parts = self.plan.model.stream(self.plan.call)
+                    try:
+                        next_part = parts.__anext__
+                        while True:
+                            try:
+                                part = await next_part()
+                            except StopAsyncIteration:
+                                break
+                            except Exception as error:  # noqa: BLE001 - classified by the retrier
+                                failure = error
+                                break
+                            if isinstance(part, stream.Error):
+                                failure = _failure(part)
+                                break
+                            if isinstance(part, stream.Retry):
+                                # The model retried or switched models by itself: the
+                                # parts delivered so far are void, as after our own retry.
+                                accumulator.reset()
+                                part = dataclasses.replace(part, discarded=delivered)
+                                delivered = 0
+                                await fire(settings.on_retry, part)
+                                yield part
+                                continue
+                            accumulator.add(part)
+                            if dispatch:  # for speed: no coroutine per part without callbacks
+                                await dispatch_part(settings, part)
+                            delivered += 1
                             yield part
-                            continue
-                        accumulator.add(part)
-                        await dispatch_part(settings, part)
-                        delivered += 1
-                        yield part
-                finally:
-                    await _close(parts)
-                if failure is None:
-                    self.response = accumulator.response()
-                    return
-            else:
-                try:
-                    self.response = await self.plan.model.generate(self.plan.call)
-                    return
-                except Exception as error:  # noqa: BLE001 - classified by the retrier
-                    failure = error
+                    finally:
+                        await _close(parts)
+                    if failure is None:
+                        self.response = accumulator.response()
+                else:
+                    failure = await self._generate()
+                self._settle(traced, failure)
+            if failure is None:
+                return
             retry = dataclasses.replace(retrier.next_retry(failure), discarded=delivered)
+            note_retry(run.trace, retry)
             await fire(settings.on_retry, retry)
             yield retry
             await asyncio.sleep(retry.delay)
+
+    def _settle(self, traced: CallScope, failure: Exception | None) -> None:
+        """Record how the attempt ended: the response names its provider; the trace is told."""
+        response = self.response if failure is None else None
+        if response is not None and not response.info.provider:
+            self.response = response = _answered_by(response, self.plan.model)
+        traced.ended(response, failure)
+
+    async def _generate(self) -> Exception | None:
+        """One non-streaming attempt: sets ``response``, or returns why it failed."""
+        try:
+            self.response = await self.plan.model.generate(self.plan.call)
+        except Exception as error:  # noqa: BLE001 - classified by the retrier
+            return error
+        return None
+
+
+def _answered_by(response: Response, model: LanguageModel) -> Response:
+    """``response`` naming the provider that answered (for its price)."""
+    info = dataclasses.replace(response.info, provider=model.provider)
+    return dataclasses.replace(response, info=info)
+
+
+def _failure(part: stream.Error) -> Exception:
+    """The error of an in-band error part (anything but an ``Exception`` is raised)."""
+    if not isinstance(part.error, Exception):
+        raise part.error
+    return part.error
 
 
 async def _nothing() -> AsyncGenerator[AgentEvent, None]:
@@ -197,7 +232,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: The run's dependencies.
         output: The typed output being asked for (``None``: the text is the output).
         steps: The steps taken so far.
-        usage: The usage of every model call so far (those of agents run as tools too).
+        usage: The usage of every model call so far, the current step's included once
+            its response has arrived (and that of agents run as tools).
         tool_usage: The usage reported by the current step's tools so far.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
@@ -215,6 +251,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
         toolsets: tuple[Toolset, ...] = (),
+        tracer: Tracer | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -233,6 +270,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.limits = RunLimits(settings.usage_limits, settings.max_steps)
         self.result: AgentResult[OutputT] | None = None
         self.error: BaseException | None = None
+        self._tracer = tracer_for(tracer)
+        self.trace: RunTrace | None = None
 
     def context(self, step_number: int, messages: tuple[Message, ...]) -> RunContext[DepsT]:
         """The run's context for code called in step ``step_number``."""
@@ -260,12 +299,19 @@ class AgentRun(Generic[DepsT, OutputT]):
         """
         assert checked.tool is not None
         assert checked.arguments is not None
-        return await run_tool(checked.tool.run, checked.arguments, context)
+        if self.trace is None:
+            return await run_tool(checked.tool.run, checked.arguments, context)
+        with self.trace.tool_call(checked.call) as traced:
+            response = await run_tool(checked.tool.run, checked.arguments, context)
+            traced.ended(response)
+            return response
 
     # --- one step ----------------------------------------------------------------------
 
     async def _start(self) -> None:
-        """Resolve a dynamic system prompt (once, before the first step)."""
+        """Open the run's trace; resolve a dynamic system prompt (once, before step one)."""
+        if self._tracer is not None:
+            self.trace = self._tracer.agent_run(self)
         if callable(self._system_prompt):
             text = self._system_prompt(self.context(0, self.prompt))
             if inspect.isawaitable(text):
@@ -355,12 +401,11 @@ class AgentRun(Generic[DepsT, OutputT]):
         if self.output is None:
             return
         context = self.context(plan.number, tuple(plan.call.prompt))
-        usage = self.usage + response.usage
         verdict = await self.output.judge(outcome.content, outcome.client_calls, context)
         outcome.content.extend(verdict.results)
         outcome.verdict = verdict
         if verdict.rejection:
-            self.output.reject(verdict, usage, response.finish_reason)
+            self.output.reject(verdict, self.usage, response.finish_reason)
 
     def _record(self, response: Response, outcome: _StepOutcome) -> StepResult:
         content = outcome.content
@@ -375,7 +420,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.tool_usage = Usage()
         self.steps.append(step)
         self.produced.extend(step.messages)
-        self.usage = self.usage + step.usage + step.tool_usage
+        self.usage = self.usage + step.tool_usage  # the model's usage counted on arrival
         return step
 
     def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
@@ -469,13 +514,12 @@ class AgentRun(Generic[DepsT, OutputT]):
                 response = request.response
                 if response is None:
                     raise FantasyError("the model request ended without a response")
-                self.limits.tokens(self.usage + response.usage, self._partial(response))
+                self.usage = self.usage + response.usage
+                self.limits.tokens(self.usage, self._partial(response))
                 outcome = _StepOutcome(content=list(response.content))
                 checked = await self._validate(plan, outcome.content)
                 outcome.client_calls = len(checked)
-                self.limits.tools(
-                    len(checked), self.usage + response.usage, self._partial(response)
-                )
+                self.limits.tools(len(checked), self.usage, self._partial(response))
                 async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
                     async for event in tool_events:
                         yield event
@@ -495,3 +539,4 @@ class AgentRun(Generic[DepsT, OutputT]):
             raise
         finally:
             await toolsets.aclose()
+            end_run(self.trace, self.result, self.error)  # neither: closed or cancelled

@@ -60,6 +60,7 @@ from fantasy._agent_results import (
 from fantasy._agent_run import AgentRun, ModelRequest, SystemPrompt
 from fantasy._agent_settings import DEFAULT_MAX_STEPS, AgentOptions, PrepareStep, Settings
 from fantasy._sync import iter_sync, run_sync
+from fantasy._telemetry import Tracer
 from fantasy._validation import InvalidToolCallError, RepairToolCall
 from fantasy.agent_tools import (
     NO_DEPS,
@@ -273,6 +274,9 @@ class Agent(Generic[DepsT, OutputT]):
     run_type: type[AgentRun[Any, Any]] = AgentRun
     """The run class; a subclass may wrap its seams (``request``, ``execute_tool``)."""
 
+    tracer: Tracer | None = None
+    """This agent's tracer (``fantasy.otel.instrument(agent)`` sets it); else the global one."""
+
     def __init__(
         self,
         model: LanguageModel,
@@ -331,6 +335,7 @@ class Agent(Generic[DepsT, OutputT]):
             deps=deps,
             output=self.output,
             system_prompt="" if isinstance(system, str) else system,
+            tracer=self.tracer,
         )
         return AgentStream(run)
 
