@@ -13,7 +13,9 @@ their number), and the partial outputs made from them; the parts of the new atte
 follow, and the step is built from them alone. Nothing before the ``StepStart`` and no
 tool result is ever void (tools never run inside a retry). While tools run, an agent used as a tool
 (:meth:`~fantasy.agent.Agent.as_tool`) forwards its own events, each wrapped in a
-:class:`ToolEvent` (streaming runs only).
+:class:`ToolEvent` (streaming runs only). A call that must wait for approval or for an
+outside result is announced by a :class:`~fantasy.approval.PendingToolCall` instead of
+its result, and the run pauses after the step.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from fantasy import stream
 from fantasy._agent_results import StepResult
 from fantasy._agent_settings import Settings, fire
 from fantasy._object_stream import ObjectPart
+from fantasy.approval import PendingToolCall
 from fantasy.model import Call
 from fantasy.retry import Retry
 
@@ -88,7 +91,9 @@ class ToolEvent:
     type: Literal["tool-event"] = "tool-event"
 
 
-AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent
+AgentEvent: TypeAlias = (
+    stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent | PendingToolCall
+)
 """What an agent stream yields (:class:`~fantasy.object.ObjectPart`: typed output)."""
 
 

@@ -12,6 +12,7 @@ import pydantic_core
 from typing_extensions import TypeVar
 
 from fantasy.agent_tools import AnyTool, DepsT, RunContext
+from fantasy.approval import PendingToolCall
 from fantasy.content import (
     Content,
     TextContent,
@@ -55,6 +56,8 @@ class StopReason(StrEnum):
     """``max_steps`` steps were taken while the model still asked for tools."""
     STOP_TURN = "stop-turn"
     """A tool answered with ``ToolResponse(stop_turn=True)``."""
+    TOOLS_PENDING = "tools-pending"
+    """Tool calls wait for approval or for an outside result (``AgentResult.pending``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,13 +159,16 @@ class AgentResult(Generic[OutputT]):
         stop_reason: Why the loop ended (:class:`StopReason`).
         output: The typed output (an instance of the agent's ``output_type``); without
             an ``output_type``, the final text (:attr:`text`). After :meth:`from_dict`,
-            the output's JSON data.
+            the output's JSON data. Not set while tool calls are pending.
+        pending: The tool calls waiting for a decision when the run paused
+            (``stop_reason == StopReason.TOOLS_PENDING``; see :mod:`fantasy.approval`).
     """
 
     steps: tuple[StepResult, ...]
     prompt: tuple[Message, ...] = ()
     stop_reason: StopReason = StopReason.FINISHED
     output: OutputT = NO_OUTPUT
+    pending: tuple[PendingToolCall, ...] = ()
 
     @property
     def response(self) -> Response:
@@ -221,6 +227,7 @@ class AgentResult(Generic[OutputT]):
             "prompt": [message.to_dict() for message in self.prompt],
             "stop_reason": self.stop_reason.value,
             "output": pydantic_core.to_jsonable_python(self.output, fallback=repr),
+            "pending": [call.to_dict() for call in self.pending],
         }
 
     @classmethod
@@ -231,6 +238,7 @@ class AgentResult(Generic[OutputT]):
             prompt=tuple(Message.from_dict(message) for message in data.get("prompt", ())),
             stop_reason=StopReason(data.get("stop_reason", StopReason.FINISHED)),
             output=cast(Any, data.get("output")),
+            pending=tuple(PendingToolCall.from_dict(item) for item in data.get("pending", ())),
         )
 
 

@@ -23,10 +23,11 @@ import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
+from fantasy._agent_approval import Resume, ToolGate
 from fantasy._agent_events import (
     AgentEvent,
     StepFinish,
@@ -60,6 +61,7 @@ from fantasy.agent_tools import (
     ToolResponse,
     run_tool,
 )
+from fantasy.approval import PendingToolCall
 from fantasy.content import Content, SourceContent, ToolCallContent, ToolResultContent
 from fantasy.errors import FantasyError, NoObjectGeneratedError
 from fantasy.messages import ErrorOutput, Message, system_message
@@ -102,14 +104,14 @@ class ModelRequest:
         request.plan, request.response, request._events = plan, response, _nothing()
         return request
 
-    def __aiter__(self) -> AsyncGenerator[AgentEvent, None]:
+    def __aiter__(self) -> AsyncGenerator[stream.StreamPart, None]:
         return self._events
 
     async def aclose(self) -> None:
         """Stop the request (closes the model's stream)."""
         await self._events.aclose()
 
-    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[AgentEvent, None]:
+    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[stream.StreamPart, None]:
         settings = run.settings
         retrier = Retrier(settings.retry)
         dispatch = has_part_callbacks(settings)
@@ -191,7 +193,7 @@ def _failure(part: stream.Error) -> Exception:
     return part.error
 
 
-async def _nothing() -> AsyncGenerator[AgentEvent, None]:
+async def _nothing() -> AsyncGenerator[stream.StreamPart, None]:
     return
     yield  # an async generator that yields nothing
 
@@ -217,6 +219,7 @@ class _StepOutcome:
     client_calls: int = 0
     stop_turn: bool = False
     verdict: Verdict | None = None
+    pending: list[PendingToolCall] = field(default_factory=list)
 
 
 class AgentRun(Generic[DepsT, OutputT]):
@@ -235,6 +238,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         usage: The usage of every model call so far, the current step's included once
             its response has arrived (and that of agents run as tools).
         tool_usage: The usage reported by the current step's tools so far.
+        resume: The paused step this run resumes (:mod:`fantasy.approval`), if any.
+        pending: The calls left waiting when the run paused.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
     """
@@ -250,6 +255,7 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: DepsT = NO_DEPS,
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
+        resume: Resume | None = None,
         toolsets: tuple[Toolset, ...] = (),
         tracer: Tracer | None = None,
     ) -> None:
@@ -262,6 +268,9 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.deps = deps
         self.output = None if output is None else RunOutput(output, model, [t.name for t in tools])
         self._system_prompt = system_prompt
+        self.resume = resume
+        self.gate = ToolGate(resume)
+        self.pending: tuple[PendingToolCall, ...] = ()
         self.steps: list[StepResult] = []
         self.produced: list[Message] = []
         self.usage = Usage()
@@ -305,6 +314,16 @@ class AgentRun(Generic[DepsT, OutputT]):
             response = await run_tool(checked.tool.run, checked.arguments, context)
             traced.ended(response)
             return response
+
+    def _step_request(self, plan: StepPlan) -> ModelRequest:
+        """The step's request, counted against the limits; a resumed step's is a replay.
+
+        A resumed step's model answer is in the history: it is replayed, not requested.
+        """
+        if self.resume is not None and not self.steps:
+            return ModelRequest.completed(plan, self.resume.response())
+        self.limits.request(self.usage, self._partial())
+        return self.request(plan)
 
     # --- one step ----------------------------------------------------------------------
 
@@ -382,6 +401,9 @@ class AgentRun(Generic[DepsT, OutputT]):
             )
 
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
+            answered = await self.gate.check(checked)
+            if answered is not None:
+                return answered  # known, decided or pending: not run now
             scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
             try:
                 outcome = await in_scope(
@@ -389,7 +411,7 @@ class AgentRun(Generic[DepsT, OutputT]):
                 )
             finally:  # usage spent by a tool counts even when it failed
                 self.tool_usage = self.tool_usage + scope.usage
-            if isinstance(outcome.result.result, ErrorOutput):
+            if outcome.result is not None and isinstance(outcome.result.result, ErrorOutput):
                 name = checked.call.tool_name
                 self.tool_failures[name] = self.tool_failures.get(name, 0) + 1
             return outcome
@@ -398,8 +420,8 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     async def _judge(self, plan: StepPlan, outcome: _StepOutcome, response: Response) -> None:
         """Check the step's answer against the typed output (when there is one)."""
-        if self.output is None:
-            return
+        if self.output is None or outcome.pending:
+            return  # a paused step is judged when it is resumed
         context = self.context(plan.number, tuple(plan.call.prompt))
         verdict = await self.output.judge(outcome.content, outcome.client_calls, context)
         outcome.content.extend(verdict.results)
@@ -425,6 +447,9 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
         """Why the loop ends after the last step, or ``None`` to go on."""
+        if outcome.pending:
+            self.pending = tuple(outcome.pending)
+            return StopReason.TOOLS_PENDING
         verdict = outcome.verdict
         if verdict is not None and verdict.done:
             return StopReason.FINISHED
@@ -449,6 +474,13 @@ class AgentRun(Generic[DepsT, OutputT]):
         return AgentResult(steps=steps, prompt=self.prompt)
 
     def _finish(self, reason: StopReason, verdict: Verdict | None) -> AgentResult[OutputT]:
+        if reason is StopReason.TOOLS_PENDING:  # paused: no output yet
+            return AgentResult(
+                steps=tuple(self.steps),
+                prompt=self.prompt,
+                stop_reason=reason,
+                pending=self.pending,
+            )
         if self.output is None:
             partial = self._partial()
             text: Any = partial.text  # without an output type, the output is the text
@@ -478,10 +510,18 @@ class AgentRun(Generic[DepsT, OutputT]):
                 async for event in tool_events:
                     yield event  # what the tools emit while they run (ToolEvent)
             for done in forwarded.result or ():
+                if done.result is None:
+                    if done.pending is not None:
+                        outcome.pending.append(done.pending)
+                        yield done.pending
+                    continue
                 outcome.content.append(done.result)
                 outcome.stop_turn = outcome.stop_turn or done.stop_turn
+                if self.gate.known(done.result.tool_call_id):
+                    continue  # ran before the run paused: already reported then
                 await fire(self.settings.on_tool_result, done.result)
                 yield _result_event(done.result)
+        self.gate.close_step()
 
     async def events(self) -> AsyncGenerator[AgentEvent, None]:
         """Run the loop, yielding its events; the outcome lands in ``result``/``error``.
@@ -503,13 +543,12 @@ class AgentRun(Generic[DepsT, OutputT]):
                 start = StepStart(step_number=plan.number, call=plan.call)
                 await fire(settings.on_step_start, start)
                 yield start
-                self.limits.request(self.usage, self._partial())
-                request = self.request(plan)
+                request = self._step_request(plan)
                 partials = output.partials() if output is not None and self.streaming else None
                 async with aclosing(request):
-                    async for event in request:
-                        yield event
-                        if partials is not None and (partial := partials.feed(event)):
+                    async for part in request:
+                        yield part
+                        if partials is not None and (partial := partials.feed(part)):
                             yield partial
                 response = request.response
                 if response is None:
@@ -519,7 +558,7 @@ class AgentRun(Generic[DepsT, OutputT]):
                 outcome = _StepOutcome(content=list(response.content))
                 checked = await self._validate(plan, outcome.content)
                 outcome.client_calls = len(checked)
-                self.limits.tools(len(checked), self.usage, self._partial(response))
+                self.limits.tools(self.gate.fresh(checked), self.usage, self._partial(response))
                 async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
                     async for event in tool_events:
                         yield event
