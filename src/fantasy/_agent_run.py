@@ -104,14 +104,14 @@ class ModelRequest:
         request.plan, request.response, request._events = plan, response, _nothing()
         return request
 
-    def __aiter__(self) -> AsyncGenerator[AgentEvent, None]:
+    def __aiter__(self) -> AsyncGenerator[stream.StreamPart, None]:
         return self._events
 
     async def aclose(self) -> None:
         """Stop the request (closes the model's stream)."""
         await self._events.aclose()
 
-    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[AgentEvent, None]:
+    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[stream.StreamPart, None]:
         settings = run.settings
         retrier = Retrier(settings.retry)
         dispatch = has_part_callbacks(settings)
@@ -193,7 +193,7 @@ def _failure(part: stream.Error) -> Exception:
     return part.error
 
 
-async def _nothing() -> AsyncGenerator[AgentEvent, None]:
+async def _nothing() -> AsyncGenerator[stream.StreamPart, None]:
     return
     yield  # an async generator that yields nothing
 
@@ -546,9 +546,9 @@ class AgentRun(Generic[DepsT, OutputT]):
                 request = self._step_request(plan)
                 partials = output.partials() if output is not None and self.streaming else None
                 async with aclosing(request):
-                    async for event in request:
-                        yield event
-                        if partials is not None and (partial := partials.feed(event)):
+                    async for part in request:
+                        yield part
+                        if partials is not None and (partial := partials.feed(part)):
                             yield partial
                 response = request.response
                 if response is None:
