@@ -23,8 +23,9 @@ import re
 import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import httpx
 
@@ -253,6 +254,15 @@ async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, No
         await client.aclose()
 
 
+_GATE = 100  # requests admitted at once per owned client: DEFAULT_LIMITS.max_connections
+
+
+class _Owned(NamedTuple):
+    client: httpx.AsyncClient
+    keeper: AsyncGenerator[None, None]  # closes the client when its loop shuts down
+    gate: asyncio.Semaphore
+
+
 class HTTPClient:
     """Sends a provider's requests on an injected or owned ``httpx.AsyncClient``.
 
@@ -286,12 +296,12 @@ class HTTPClient:
         self._client = http_client
         self._transport = transport
         self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
+        self._pool_timeout = httpx.Timeout(self._timeout).pool
         # An explicit timeout applies per request, to an injected client too.
         self._request_timeout: Any = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
-        self._owned: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop,
-            tuple[httpx.AsyncClient, AsyncGenerator[None, None]],
-        ] = weakref.WeakKeyDictionary()
+        self._owned: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Owned] = (
+            weakref.WeakKeyDictionary()
+        )
         self.stream_idle_timeout = stream_idle_timeout
         self.secrets = tuple(s for s in secrets if s)
         for secret in self.secrets:
@@ -302,21 +312,52 @@ class HTTPClient:
     def __repr__(self) -> str:
         return f"HTTPClient(provider={self.provider!r})"
 
-    async def _http(self) -> httpx.AsyncClient:
-        """The injected client, or the one this object owns on the running loop."""
+    async def _http(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore | None]:
+        """The client for the running loop, and the gate its requests pass (owned only).
+
+        The gate admits as many requests as the pool has connections. Speed: httpcore
+        matches every queued request against every connection whenever one changes
+        state, so 1,000 requests queued in its pool cost seconds of CPU; queued at the
+        gate (a FIFO semaphore) they cost nothing until a connection is free.
+        """
         if self._client is not None:
-            return self._client
+            return self._client, None
         loop = asyncio.get_running_loop()
         owned = self._owned.get(loop)
-        if owned is not None and not owned[0].is_closed:
-            return owned[0]
-        client = httpx.AsyncClient(
-            transport=self._transport, timeout=self._timeout, limits=DEFAULT_LIMITS
-        )
-        keeper = _close_with_loop(client)
-        await anext(keeper)
-        self._owned[loop] = (client, keeper)
-        return client
+        if owned is None or owned.client.is_closed:
+            client = httpx.AsyncClient(
+                transport=self._transport, timeout=self._timeout, limits=DEFAULT_LIMITS
+            )
+            keeper = _close_with_loop(client)
+            await anext(keeper)
+            owned = _Owned(client, keeper, asyncio.Semaphore(_GATE))
+            self._owned[loop] = owned
+        return owned.client, owned.gate
+
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The client, once the gate admits the request (held until the answer is read)."""
+        client, gate = await self._http()
+        if gate is None:
+            yield client
+            return
+        if gate.locked():  # wait (bounded like httpx's own pool wait) only when full
+            try:
+                async with asyncio.timeout(self._pool_timeout):
+                    await gate.acquire()
+            except TimeoutError:
+                raise ProviderError(
+                    f"no free connection within {self._pool_timeout:g}s "
+                    f"({DEFAULT_LIMITS.max_connections} requests in flight)",
+                    provider=self.provider,
+                    retryable=True,
+                ) from None
+        else:
+            await gate.acquire()
+        try:
+            yield client
+        finally:
+            gate.release()
 
     async def aclose(self) -> None:
         """Close the client this object owns on the running loop (never an injected one).
@@ -326,7 +367,7 @@ class HTTPClient:
         """
         owned = self._owned.pop(asyncio.get_running_loop(), None)
         if owned is not None:
-            await owned[1].aclose()
+            await owned.keeper.aclose()
 
     def _headers(self, extra: Mapping[str, str] | None, user_agent: str | None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -380,15 +421,15 @@ class HTTPClient:
     ) -> tuple[Any, httpx.Headers]:
         """POST ``body`` as JSON; return the decoded JSON answer and response headers."""
         try:
-            client = await self._http()
-            response = await client.post(
-                url,
-                content=dumps(body),
-                headers=self._headers(headers, user_agent),
-                auth=self.auth or httpx.USE_CLIENT_DEFAULT,
-                timeout=self._request_timeout,
-            )
-            await self._raise_for_status(response)
+            async with self._slot() as client:
+                response = await client.post(
+                    url,
+                    content=dumps(body),
+                    headers=self._headers(headers, user_agent),
+                    auth=self.auth or httpx.USE_CLIENT_DEFAULT,
+                    timeout=self._request_timeout,
+                )
+                await self._raise_for_status(response)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
             raise self._url_error(error, url) from error
         except httpx.TransportError as error:
@@ -407,13 +448,13 @@ class HTTPClient:
 
     async def _open(
         self,
+        client: httpx.AsyncClient,
         url: str,
         body: Any,
         headers: Mapping[str, str] | None,
         user_agent: str | None,
     ) -> httpx.Response:
         """Send the request for a streamed answer; its status is checked, its body unread."""
-        client = await self._http()
         try:
             request = client.build_request(
                 "POST",
@@ -483,37 +524,38 @@ class HTTPClient:
     ) -> AsyncGenerator[StreamPart, None]:
         for part in first:
             yield part
-        response = await self._open(url, body, headers, user_agent)
-        watchdog = (
-            None if self.stream_idle_timeout is None else IdleWatchdog(self.stream_idle_timeout)
-        )
-        try:
-            await self._check_media_type(response, framing.media_type)
-            chunks = response.aiter_bytes()  # undoes any content-encoding
-            while (chunk := await self._read(chunks, watchdog)) is not None:
-                for event, data in framing.feed(chunk):
-                    parts = decoder.feed(data, event)
-                    if decoder.done:
-                        # Drain before the last parts: a consumer that stops at Finish
-                        # must not keep the connection out of the pool.
-                        await _drain(chunks)
+        async with self._slot() as client:
+            response = await self._open(client, url, body, headers, user_agent)
+            watchdog = (
+                None if self.stream_idle_timeout is None else IdleWatchdog(self.stream_idle_timeout)
+            )
+            try:
+                await self._check_media_type(response, framing.media_type)
+                chunks = response.aiter_bytes()  # undoes any content-encoding
+                while (chunk := await self._read(chunks, watchdog)) is not None:
+                    for event, data in framing.feed(chunk):
+                        parts = decoder.feed(data, event)
+                        if decoder.done:
+                            # Drain before the last parts: a consumer that stops at Finish
+                            # must not keep the connection out of the pool.
+                            await _drain(chunks)
+                            for part in parts:
+                                yield part
+                            return
                         for part in parts:
                             yield part
+                    if framing.failure is not None:
+                        yield stream.Error(framing.failure)
                         return
-                    for part in parts:
-                        yield part
-                if framing.failure is not None:
-                    yield stream.Error(framing.failure)
-                    return
-            framing.close()
-            for part in decoder.finish():
-                yield part
-        except httpx.TransportError as error:
-            raise self._transport_error(error, url) from error
-        finally:
-            if watchdog is not None:
-                watchdog.close()
-            await response.aclose()
+                framing.close()
+                for part in decoder.finish():
+                    yield part
+            except httpx.TransportError as error:
+                raise self._transport_error(error, url) from error
+            finally:
+                if watchdog is not None:
+                    watchdog.close()
+                await response.aclose()
 
     async def _read(
         self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog | None
