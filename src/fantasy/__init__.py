@@ -51,8 +51,10 @@ if TYPE_CHECKING:
         top_k,
     )
     from fantasy.errors import (
+        AttemptTimeoutError,
         AuthenticationError,
         ContextTooLargeError,
+        DeadlineExceededError,
         FallbackError,
         FantasyError,
         IncompleteResponseError,
@@ -66,7 +68,7 @@ if TYPE_CHECKING:
         StreamIdleTimeoutError,
         ToolExecutionError,
     )
-    from fantasy.fallback import FallbackModel
+    from fantasy.fallback import FallbackModel, with_retry
     from fantasy.messages import (
         ErrorOutput,
         FilePart,
@@ -144,8 +146,10 @@ _EXPORTS: dict[str, str] = {
     "embedding_model": "fantasy.provider",
     "top_k": "fantasy.embedding",
     # errors
+    "AttemptTimeoutError": "fantasy.errors",
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",
+    "DeadlineExceededError": "fantasy.errors",
     "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
     "IncompleteResponseError": "fantasy.errors",
@@ -174,6 +178,7 @@ _EXPORTS: dict[str, str] = {
     "user_message": "fantasy.messages",
     # model, objects, providers
     "FallbackModel": "fantasy.fallback",
+    "with_retry": "fantasy.fallback",
     "BaseLanguageModel": "fantasy.model",
     "Call": "fantasy.model",
     "LanguageModel": "fantasy.model",

@@ -146,7 +146,8 @@ class ModelRequest:
                     return
             else:
                 try:
-                    self.response = await self.plan.model.generate(self.plan.call)
+                    async with retrier.attempt():  # RetryPolicy.timeout / deadline
+                        self.response = await self.plan.model.generate(self.plan.call)
                     return
                 except Exception as error:  # noqa: BLE001 - classified by the retrier
                     failure = error

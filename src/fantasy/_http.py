@@ -8,9 +8,8 @@ injected ``httpx.AsyncClient`` or transport) and call :meth:`HTTPClient.post_jso
 :class:`~fantasy.errors.StreamIdleTimeoutError`, and secrets never reach an error.
 
 Connections: without an injected client, an :class:`HTTPClient` owns one long-lived
-``httpx.AsyncClient`` per event loop (a pool of kept-alive connections with
-:data:`DEFAULT_LIMITS`), closed by :meth:`HTTPClient.aclose` or, at the latest, when
-its event loop shuts down its async generators (``asyncio.run`` does).
+``httpx.AsyncClient`` per event loop (:mod:`fantasy._pool`), closed by
+:meth:`HTTPClient.aclose` or, at the latest, when its event loop shuts down.
 """
 
 from __future__ import annotations
@@ -21,16 +20,16 @@ import json
 import logging
 import re
 import time
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 import httpx
 
 from fantasy import stream
 from fantasy._idle import IdleWatchdog
+from fantasy._pool import DEFAULT_LIMITS, ClientPool
 from fantasy._sse import SSEFraming
 from fantasy._version import __version__
 from fantasy.errors import (
@@ -61,11 +60,6 @@ __all__ = [
 USER_AGENT = f"fantasy-python/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=30.0)
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-"""Pool limits of the clients fantasy creates: at most 100 connections per provider and
-event loop, all of them kept alive between requests. More concurrent requests wait for
-a connection (``timeout.pool``); 1,000 concurrent calls on one loop reuse these 100
-connections instead of opening and closing one per request."""
 _DRAIN_SECONDS = 1.0
 _DRAIN_BYTES = 65536
 
@@ -245,24 +239,6 @@ class Framing(Protocol):
         ...
 
 
-async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
-    # Started once on the loop that uses ``client``: the loop's shutdown_asyncgens()
-    # (asyncio.run, asyncio.Runner) closes it, which closes the client's connections.
-    try:
-        yield
-    finally:
-        await client.aclose()
-
-
-_GATE = 100  # requests admitted at once per owned client: DEFAULT_LIMITS.max_connections
-
-
-class _Owned(NamedTuple):
-    client: httpx.AsyncClient
-    keeper: AsyncGenerator[None, None]  # closes the client when its loop shuts down
-    gate: asyncio.Semaphore
-
-
 class HTTPClient:
     """Sends a provider's requests on an injected or owned ``httpx.AsyncClient``.
 
@@ -296,11 +272,10 @@ class HTTPClient:
         self._client = http_client
         self._transport = transport
         self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
-        self._pool_timeout = httpx.Timeout(self._timeout).pool
         # An explicit timeout applies per request, to an injected client too.
         self._request_timeout: Any = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
-        self._owned: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Owned] = (
-            weakref.WeakKeyDictionary()
+        self._pool = ClientPool(
+            provider=provider, transport=transport, timeout=httpx.Timeout(self._timeout)
         )
         self.stream_idle_timeout = stream_idle_timeout
         self.secrets = tuple(s for s in secrets if s)
@@ -312,52 +287,14 @@ class HTTPClient:
     def __repr__(self) -> str:
         return f"HTTPClient(provider={self.provider!r})"
 
-    async def _http(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore | None]:
-        """The client for the running loop, and the gate its requests pass (owned only).
-
-        The gate admits as many requests as the pool has connections. Speed: httpcore
-        matches every queued request against every connection whenever one changes
-        state, so 1,000 requests queued in its pool cost seconds of CPU; queued at the
-        gate (a FIFO semaphore) they cost nothing until a connection is free.
-        """
-        if self._client is not None:
-            return self._client, None
-        loop = asyncio.get_running_loop()
-        owned = self._owned.get(loop)
-        if owned is None or owned.client.is_closed:
-            client = httpx.AsyncClient(
-                transport=self._transport, timeout=self._timeout, limits=DEFAULT_LIMITS
-            )
-            keeper = _close_with_loop(client)
-            await anext(keeper)
-            owned = _Owned(client, keeper, asyncio.Semaphore(_GATE))
-            self._owned[loop] = owned
-        return owned.client, owned.gate
-
     @asynccontextmanager
     async def _slot(self) -> AsyncIterator[httpx.AsyncClient]:
-        """The client, once the gate admits the request (held until the answer is read)."""
-        client, gate = await self._http()
-        if gate is None:
-            yield client
+        """The client to send with (held until the answer is read): injected or owned."""
+        if self._client is not None:
+            yield self._client
             return
-        if gate.locked():  # wait (bounded like httpx's own pool wait) only when full
-            try:
-                async with asyncio.timeout(self._pool_timeout):
-                    await gate.acquire()
-            except TimeoutError:
-                raise ProviderError(
-                    f"no free connection within {self._pool_timeout:g}s "
-                    f"({DEFAULT_LIMITS.max_connections} requests in flight)",
-                    provider=self.provider,
-                    retryable=True,
-                ) from None
-        else:
-            await gate.acquire()
-        try:
+        async with self._pool.slot() as client:
             yield client
-        finally:
-            gate.release()
 
     async def aclose(self) -> None:
         """Close the client this object owns on the running loop (never an injected one).
@@ -365,9 +302,7 @@ class HTTPClient:
         A later request opens a new one. Clients owned on other event loops close when
         their loop shuts down.
         """
-        owned = self._owned.pop(asyncio.get_running_loop(), None)
-        if owned is not None:
-            await owned.keeper.aclose()
+        await self._pool.aclose()
 
     def _headers(self, extra: Mapping[str, str] | None, user_agent: str | None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
