@@ -12,19 +12,27 @@ module and no optional dependency is imported until it is needed.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from fantasy._version import __version__
 
+# The library convention: fantasy logs to the "fantasy" logger (requests at DEBUG, retries
+# at WARNING) and an application that configures no logging sees none of it on stderr.
+logging.getLogger("fantasy").addHandler(logging.NullHandler())
+
 if TYPE_CHECKING:
-    from fantasy import stream
+    from fantasy import events, stream
     from fantasy.agent import (
         Agent,
         AgentResult,
         AgentStream,
         PrepareStepContext,
         PrepareStepResult,
+        RunContext,
         StepResult,
+        StopReason,
+        UsageLimits,
     )
     from fantasy.agent_tools import (
         AgentTool,
@@ -32,6 +40,14 @@ if TYPE_CHECKING:
         ToolContext,
         ToolResponse,
         tool,
+    )
+    from fantasy.approval import (
+        CallDeferred,
+        PendingToolCall,
+        ToolDecision,
+        approve,
+        deny,
+        supply,
     )
     from fantasy.content import (
         Content,
@@ -61,12 +77,14 @@ if TYPE_CHECKING:
         IncompleteStreamError,
         InvalidArgumentError,
         InvalidResponseError,
+        ModelRetry,
         NoObjectGeneratedError,
         ProviderError,
         RateLimitError,
-        RetryError,
         StreamIdleTimeoutError,
         ToolExecutionError,
+        UsageError,
+        UsageLimitExceeded,
     )
     from fantasy.fallback import FallbackModel, with_retry
     from fantasy.messages import (
@@ -109,6 +127,7 @@ if TYPE_CHECKING:
     from fantasy.usage import CallWarning, FinishReason, Usage
 
 _EXPORTS: dict[str, str] = {
+    "events": "fantasy.events:",
     "stream": "fantasy.stream:",
     # agent
     "Agent": "fantasy.agent",
@@ -116,8 +135,17 @@ _EXPORTS: dict[str, str] = {
     "AgentStream": "fantasy.agent",
     "PrepareStepContext": "fantasy.agent",
     "PrepareStepResult": "fantasy.agent",
+    "RunContext": "fantasy.agent",
     "StepResult": "fantasy.agent",
+    "StopReason": "fantasy.agent",
+    "UsageLimits": "fantasy.agent",
     "AgentTool": "fantasy.agent_tools",
+    "CallDeferred": "fantasy.approval",
+    "PendingToolCall": "fantasy.approval",
+    "ToolDecision": "fantasy.approval",
+    "approve": "fantasy.approval",
+    "deny": "fantasy.approval",
+    "supply": "fantasy.approval",
     "ExecutableProviderTool": "fantasy.agent_tools",
     "ToolContext": "fantasy.agent_tools",
     "ToolResponse": "fantasy.agent_tools",
@@ -156,12 +184,14 @@ _EXPORTS: dict[str, str] = {
     "IncompleteStreamError": "fantasy.errors",
     "InvalidArgumentError": "fantasy.errors",
     "InvalidResponseError": "fantasy.errors",
+    "ModelRetry": "fantasy.errors",
     "NoObjectGeneratedError": "fantasy.errors",
     "ProviderError": "fantasy.errors",
     "RateLimitError": "fantasy.errors",
-    "RetryError": "fantasy.errors",
     "StreamIdleTimeoutError": "fantasy.errors",
     "ToolExecutionError": "fantasy.errors",
+    "UsageError": "fantasy.errors",
+    "UsageLimitExceeded": "fantasy.errors",
     # messages
     "ErrorOutput": "fantasy.messages",
     "FilePart": "fantasy.messages",
@@ -202,7 +232,108 @@ _EXPORTS: dict[str, str] = {
     "Usage": "fantasy.usage",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+# A literal list, so that type checkers see every name as explicitly exported
+# (tests/typing checks that it matches _EXPORTS and the TYPE_CHECKING imports).
+__all__ = [
+    "Agent",
+    "AgentResult",
+    "AgentStream",
+    "AgentTool",
+    "AttemptTimeoutError",
+    "AuthenticationError",
+    "BaseEmbeddingModel",
+    "BaseLanguageModel",
+    "Call",
+    "CallDeferred",
+    "CallWarning",
+    "Content",
+    "ContextTooLargeError",
+    "DeadlineExceededError",
+    "EmbeddingModel",
+    "EmbeddingUsage",
+    "Embeddings",
+    "ErrorOutput",
+    "ExecutableProviderTool",
+    "FallbackError",
+    "FallbackModel",
+    "FantasyError",
+    "FileContent",
+    "FilePart",
+    "FinishReason",
+    "FunctionTool",
+    "IncompleteResponseError",
+    "IncompleteStreamError",
+    "InvalidArgumentError",
+    "InvalidResponseError",
+    "LanguageModel",
+    "MediaOutput",
+    "Message",
+    "ModelRetry",
+    "NoObjectGeneratedError",
+    "ObjectCall",
+    "ObjectResponse",
+    "ObjectStream",
+    "PendingToolCall",
+    "PrepareStepContext",
+    "PrepareStepResult",
+    "Provider",
+    "ProviderData",
+    "ProviderDefinedTool",
+    "ProviderError",
+    "RateLimitError",
+    "ReasoningContent",
+    "ReasoningPart",
+    "Response",
+    "ResponseFormat",
+    "RetryPolicy",
+    "RunContext",
+    "SourceContent",
+    "SpecificToolChoice",
+    "StepResult",
+    "StopReason",
+    "StreamIdleTimeoutError",
+    "StreamPart",
+    "TextContent",
+    "TextOutput",
+    "TextPart",
+    "ToolCallContent",
+    "ToolCallPart",
+    "ToolChoice",
+    "ToolContext",
+    "ToolDecision",
+    "ToolExecutionError",
+    "ToolResponse",
+    "ToolResultContent",
+    "ToolResultPart",
+    "Toolset",
+    "Usage",
+    "UsageError",
+    "UsageLimitExceeded",
+    "UsageLimits",
+    "__version__",
+    "approve",
+    "assistant_message",
+    "cosine_similarity",
+    "deny",
+    "embedding_model",
+    "events",
+    "finish_reason_is",
+    "get_provider",
+    "has_content",
+    "has_tool_call",
+    "language_model",
+    "register_provider",
+    "step_count_is",
+    "stream",
+    "supply",
+    "system_message",
+    "token_budget_exceeded",
+    "tool",
+    "tool_message",
+    "top_k",
+    "user_message",
+    "with_retry",
+]
 
 
 def __getattr__(name: str) -> Any:

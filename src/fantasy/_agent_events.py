@@ -1,13 +1,21 @@
 """Events of an agent stream (re-exported by :mod:`fantasy.agent`).
 
 An :class:`~fantasy.agent.AgentStream` yields, in order, for each step:
-:class:`StepStart`; every stream part of the model call (streaming mode only;
-:class:`~fantasy.retry.Retry` first when an attempt failed and is re-run, after which
-the parts of the new attempt follow and those already seen are dropped from the step);
-one :class:`~fantasy.stream.ToolResult` per client tool result, in call order; then
-:class:`StepFinish` with the finished step. While tools run, an agent used as a tool
+:class:`StepStart`; every stream part of the model call (streaming mode only), with a
+typed output's partial :class:`~fantasy.object.ObjectPart` after the part that changed
+it; one :class:`~fantasy.stream.ToolResult` per client tool result, in call order; the
+final ``ObjectPart`` when the step produced the typed output; then :class:`StepFinish`
+with the finished step.
+
+The :class:`~fantasy.retry.Retry` contract: a ``Retry`` voids exactly the model parts
+delivered since the step's ``StepStart`` or the previous ``Retry`` (``discarded`` is
+their number), and the partial outputs made from them; the parts of the new attempt
+follow, and the step is built from them alone. Nothing before the ``StepStart`` and no
+tool result is ever void (tools never run inside a retry). While tools run, an agent used as a tool
 (:meth:`~fantasy.agent.Agent.as_tool`) forwards its own events, each wrapped in a
-:class:`ToolEvent` (streaming runs only).
+:class:`ToolEvent` (streaming runs only). A call that must wait for approval or for an
+outside result is announced by a :class:`~fantasy.approval.PendingToolCall` instead of
+its result, and the run pauses after the step.
 """
 
 from __future__ import annotations
@@ -20,10 +28,18 @@ from fantasy import stream
 from fantasy._agent_results import StepResult
 from fantasy._agent_settings import Settings, fire
 from fantasy._object_stream import ObjectPart
+from fantasy.approval import PendingToolCall
 from fantasy.model import Call
 from fantasy.retry import Retry
 
-__all__ = ["AgentEvent", "StepFinish", "StepStart", "ToolEvent", "dispatch_part"]
+__all__ = [
+    "AgentEvent",
+    "StepFinish",
+    "StepStart",
+    "ToolEvent",
+    "dispatch_part",
+    "has_part_callbacks",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,7 +91,9 @@ class ToolEvent:
     type: Literal["tool-event"] = "tool-event"
 
 
-AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent
+AgentEvent: TypeAlias = (
+    stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent | PendingToolCall
+)
 """What an agent stream yields (:class:`~fantasy.object.ObjectPart`: typed output)."""
 
 
@@ -87,6 +105,19 @@ def _delta_callback(settings: Settings, part: stream.StreamPart) -> Callable[[An
     if isinstance(part, stream.ToolInputDelta):
         return settings.on_tool_input_delta
     return None
+
+
+def has_part_callbacks(settings: Settings) -> bool:
+    """Whether any callback wants the model's stream parts (else none is dispatched)."""
+    return any(
+        callback is not None
+        for callback in (
+            settings.on_part,
+            settings.on_text_delta,
+            settings.on_reasoning_delta,
+            settings.on_tool_input_delta,
+        )
+    )
 
 
 async def dispatch_part(settings: Settings, part: stream.StreamPart) -> None:

@@ -13,32 +13,39 @@
 
 A tool returns ``str``, :class:`ToolResponse`, a tool result output
 (:class:`~fantasy.messages.TextOutput`...), a pydantic model, or any JSON-encodable
-value (sent as JSON text). Raising an exception sends its message to the model as an
-error result; raising :class:`~fantasy.errors.ToolExecutionError` aborts the run. Sync
-functions run in a worker thread, never on the event loop.
+value (sent as JSON text). Raising an exception sends ``"<ExceptionType>: <message>"``
+to the model as an error result (or ends the run, with the agent's
+``tool_errors="raise"``); :class:`~fantasy.errors.ModelRetry` sends its message and
+asks the model to try again; :class:`~fantasy.errors.ToolExecutionError` aborts the run.
+Sync functions run in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, TypeAlias, overload
 
 import pydantic_core
 from pydantic import BaseModel, ValidationError
-from typing_extensions import TypeVar
+from typing_extensions import ParamSpec, TypeVar
 
-from fantasy.errors import InvalidArgumentError
+from fantasy.errors import FantasyWarning, InvalidArgumentError, ToolInputError
 from fantasy.messages import ErrorOutput, MediaOutput, Message, TextOutput, ToolResultOutput
 from fantasy.schema import FunctionSchema, function_schema
-from fantasy.tools import FunctionTool, ProviderDefinedTool
+from fantasy.tools import FunctionTool, ProviderDefinedTool, check_tool_name
 from fantasy.usage import Usage
+
+P = ParamSpec("P", default=...)
+R = TypeVar("R", default=Any)
 
 __all__ = [
     "AgentTool",
     "AnyTool",
+    "NeedsApproval",
     "NO_DEPS",
     "DepsT",
     "ExecutableProviderTool",
@@ -131,6 +138,9 @@ class ToolResponse:
 ToolRun: TypeAlias = Callable[[dict[str, Any], ToolContext[Any]], Any]
 """``run(input, ctx)``: sync or async; ``input`` is the decoded JSON object."""
 
+NeedsApproval: TypeAlias = bool | Callable[[dict[str, Any]], bool | Awaitable[bool]]
+"""Whether a call needs approval: a flag, or a predicate of its validated arguments."""
+
 
 def _check_schema(name: str, schema: Mapping[str, Any]) -> None:
     from jsonschema import SchemaError  # loaded on the first tool, not on import
@@ -145,16 +155,27 @@ def _check_schema(name: str, schema: Mapping[str, Any]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class AgentTool:
+class AgentTool(Generic[P, R]):
     """A function tool the agent runs: name, description, input JSON Schema and code.
 
+    A tool made from a function (:func:`tool`, :meth:`from_function`) stays callable as
+    that function, with its signature (``weather("Rome")`` runs the function itself, for
+    unit tests); its type is ``AgentTool[<parameters>, <return type>]``.
+
     Args:
-        name: The name the model calls the tool by.
-        description: What the tool does, for the model.
+        name: The name the model calls the tool by: 1 to 64 characters out of
+            ``[a-zA-Z0-9_-]`` (what every provider accepts), else ``InvalidArgumentError``.
+        description: What the tool does, for the model (empty: a :class:`FantasyWarning`).
         input_schema: JSON Schema of the input object.
         run: ``run(input, ctx)`` (sync or async) returning the result.
         parallel: Whether calls may run concurrently with other parallel-safe calls.
         provider_options: Provider options of the tool definition.
+        function: The function the tool was made from (called by ``tool(...)``).
+        needs_approval: ``True``, or a predicate (sync or async) of the call's
+            validated arguments: such a call is not run until approved (see
+            :mod:`fantasy.approval`).
+        deferred: The result is produced outside the run (a job queue, a front end):
+            calls are never run here; the run pauses until their result is supplied.
     """
 
     name: str
@@ -164,11 +185,29 @@ class AgentTool:
     _: KW_ONLY
     parallel: bool = False
     provider_options: Mapping[str, Any] = field(default_factory=dict)
+    function: Callable[P, R] | None = field(default=None, repr=False, compare=False)
+    needs_approval: NeedsApproval = False
+    deferred: bool = False
 
     def __post_init__(self) -> None:
-        if not self.name:
-            raise InvalidArgumentError("a tool needs a name", argument="name")
+        check_tool_name(self.name)
         _check_schema(self.name, self.input_schema)
+        if not self.description.strip():
+            warnings.warn(
+                f"tool {self.name!r} has no description: the model sees only its name and "
+                "schema (give the function a docstring or pass description=...)",
+                FantasyWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call the function the tool was made from, as is (no validation, no context)."""
+        if self.function is None:
+            raise TypeError(
+                f"tool {self.name!r} was built from a JSON Schema, not a function: "
+                "call its run(input, ctx)"
+            )
+        return self.function(*args, **kwargs)
 
     @property
     def definition(self) -> FunctionTool:
@@ -180,16 +219,17 @@ class AgentTool:
             provider_options=self.provider_options,
         )
 
-    @classmethod
+    @staticmethod
     def from_function(
-        cls,
-        function: Callable[..., Any],
+        function: Callable[P, R],
         *,
         name: str | None = None,
         description: str | None = None,
         parallel: bool = False,
         provider_options: Mapping[str, Any] | None = None,
-    ) -> AgentTool:
+        needs_approval: NeedsApproval = False,
+        deferred: bool = False,
+    ) -> AgentTool[P, R]:
         """A tool from a typed (sync or async) function.
 
         Args:
@@ -198,16 +238,32 @@ class AgentTool:
             description: Tool description (default: the docstring's summary).
             parallel: Whether calls may run concurrently.
             provider_options: Provider options of the tool definition.
+            needs_approval: ``True`` or a predicate of the validated arguments.
+            deferred: The result comes from outside the run (the body never runs).
         """
         signature = function_schema(function, context_type=ToolContext, name=name)
-        return cls(
+        return AgentTool(
             signature.name,
             signature.description if description is None else description,
             signature.schema,
             _typed_runner(function, signature),
             parallel=parallel,
             provider_options=dict(provider_options or {}),
+            function=function,
+            needs_approval=needs_approval,
+            deferred=deferred,
         )
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside fantasy."""
+    frame = inspect.currentframe()
+    frame = frame.f_back if frame is not None else None  # the function calling warn()
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("fantasy"):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _validation_message(name: str, error: ValidationError) -> str:
@@ -223,7 +279,7 @@ def _typed_runner(function: Callable[..., Any], signature: FunctionSchema) -> To
         try:
             parsed = signature.model.model_validate(data)
         except ValidationError as error:
-            raise InvalidArgumentError(_validation_message(signature.name, error)) from error
+            raise ToolInputError(_validation_message(signature.name, error)) from error
         values = {
             signature.parameters[field_name]: getattr(parsed, field_name)
             for field_name in type(parsed).model_fields
@@ -245,8 +301,20 @@ def _typed_runner(function: Callable[..., Any], signature: FunctionSchema) -> To
     return run_sync
 
 
+class _ToolDecorator:
+    """What ``tool(name=...)`` returns: applied to a function, gives its tool."""
+
+    __slots__ = ("_settings",)
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self._settings = settings
+
+    def __call__(self, function: Callable[P, R], /) -> AgentTool[P, R]:
+        return AgentTool.from_function(function, **self._settings)
+
+
 @overload
-def tool(function: Callable[..., Any], /) -> AgentTool: ...
+def tool(function: Callable[P, R], /) -> AgentTool[P, R]: ...
 
 
 @overload
@@ -256,7 +324,9 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: Mapping[str, Any] | None = None,
-) -> Callable[[Callable[..., Any]], AgentTool]: ...
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
+) -> _ToolDecorator: ...
 
 
 def tool(
@@ -267,22 +337,26 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: Mapping[str, Any] | None = None,
-) -> AgentTool | Callable[[Callable[..., Any]], AgentTool]:
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
+) -> AgentTool[..., Any] | _ToolDecorator:
     """Decorator: turn a typed function into an :class:`AgentTool`.
 
-    Use bare (``@tool``) or with settings (``@tool(name="x", parallel=True)``).
+    Use bare (``@tool``) or with settings (``@tool(name="x", parallel=True)``,
+    ``@tool(needs_approval=True)``, ``@tool(deferred=True)``). The result is still
+    callable as the function (``add(1, 2)``), typed as it.
     """
-
-    def wrap(target: Callable[..., Any]) -> AgentTool:
-        return AgentTool.from_function(
-            target,
-            name=name,
-            description=description,
-            parallel=parallel,
-            provider_options=provider_options,
-        )
-
-    return wrap if function is None else wrap(function)
+    decorator = _ToolDecorator(
+        {
+            "name": name,
+            "description": description,
+            "parallel": parallel,
+            "provider_options": provider_options,
+            "needs_approval": needs_approval,
+            "deferred": deferred,
+        }
+    )
+    return decorator if function is None else decorator(function)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,12 +367,16 @@ class ExecutableProviderTool:
         definition: The provider tool sent to the model (e.g. Anthropic computer use).
         run: ``run(input, ctx)`` (sync or async) returning the result.
         parallel: Whether calls may run concurrently with other parallel-safe calls.
+        needs_approval: As for :class:`AgentTool`.
+        deferred: As for :class:`AgentTool`.
     """
 
     definition: ProviderDefinedTool
     run: ToolRun
     _: KW_ONLY
     parallel: bool = False
+    needs_approval: NeedsApproval = False
+    deferred: bool = False
 
     @property
     def name(self) -> str:

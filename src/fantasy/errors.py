@@ -17,11 +17,16 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
     ├── ModelRetry               raised by a tool or output validator: the model tries again
+    │   └── ToolInputError       a tool's input failed conversion (also InvalidArgumentError)
     ├── UsageError               fantasy used in a way that cannot work (always reaches you)
     ├── UsageLimitExceeded       a run's usage limit: limit, usage, requests, result so far
     ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
-    ├── RetryError               every attempt failed: errors (list); __cause__ = the last one
     └── FallbackError            every model of a FallbackModel failed: errors, models
+
+When retries give up (:mod:`fantasy.retry`), the last attempt's error itself is raised,
+whatever the number of attempts, with ``attempts`` holding every attempt's error in order
+(see :func:`attempts_of`): ``except RateLimitError`` matches a persistent rate limit
+with ``max_retries=0`` and with ``max_retries=5`` alike.
 
 Retryability is decided here (``is_retryable``) and applied by :mod:`fantasy.retry`.
 """
@@ -42,6 +47,7 @@ __all__ = [
     "DeadlineExceededError",
     "FallbackError",
     "FantasyError",
+    "FantasyWarning",
     "IncompleteResponseError",
     "IncompleteStreamError",
     "InvalidArgumentError",
@@ -50,11 +56,12 @@ __all__ = [
     "NoObjectGeneratedError",
     "ProviderError",
     "RateLimitError",
-    "RetryError",
     "StreamIdleTimeoutError",
     "ToolExecutionError",
+    "ToolInputError",
     "UsageError",
     "UsageLimitExceeded",
+    "attempts_of",
     "is_retryable",
     "redact",
     "register_secret",
@@ -132,7 +139,22 @@ def _should_retry_header(headers: Mapping[str, str]) -> bool | None:
 
 
 class FantasyError(Exception):
-    """Base class of every error raised by fantasy."""
+    """Base class of every error raised by fantasy.
+
+    Attributes:
+        attempts: When a retry driver gave up on this error: every attempt's error in
+            order, this one last (empty otherwise; :func:`attempts_of` reads it off any
+            exception).
+    """
+
+    attempts: tuple[BaseException, ...] = ()
+
+
+class FantasyWarning(UserWarning):
+    """Base class of the warnings fantasy issues (``warnings.warn``): a likely mistake.
+
+    Filter them as usual, e.g. ``warnings.simplefilter("error", FantasyWarning)``.
+    """
 
 
 class ProviderError(FantasyError):
@@ -342,6 +364,19 @@ class ModelRetry(FantasyError):
         self.message = message
 
 
+class ToolInputError(ModelRetry, InvalidArgumentError):
+    """A tool's input failed its conversion (pydantic) after the schema check.
+
+    The model's mistake, not the tool's: it goes back to the model like
+    :class:`ModelRetry`, and it is an :class:`InvalidArgumentError` when a tool is
+    called directly.
+    """
+
+    def __init__(self, message: str) -> None:
+        InvalidArgumentError.__init__(self, message)
+        self.message = message
+
+
 class UsageError(FantasyError):
     """fantasy was used in a way that cannot work (a programming error of the caller).
 
@@ -409,14 +444,14 @@ class NoObjectGeneratedError(FantasyError):
         self.finish_reason = finish_reason
 
 
-class RetryError(FantasyError):
-    """Every attempt failed; ``errors`` holds each attempt's error in order."""
+def attempts_of(error: BaseException) -> tuple[BaseException, ...]:
+    """Every attempt's error of an operation that failed with ``error``, in order.
 
-    def __init__(self, errors: list[BaseException]) -> None:
-        last = errors[-1] if errors else None
-        super().__init__(f"failed after {len(errors)} attempts: {last}")
-        self.errors = errors
-        self.__cause__ = last
+    ``error`` is the last item. It is ``(error,)`` for an error no retry driver gave up
+    on (a non-retryable error on the first attempt, or one raised outside a retry).
+    """
+    attempts: tuple[BaseException, ...] = getattr(error, "attempts", ())
+    return attempts or (error,)
 
 
 class FallbackError(FantasyError):

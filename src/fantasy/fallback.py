@@ -55,7 +55,6 @@ from fantasy.errors import (
     FallbackError,
     InvalidArgumentError,
     ProviderError,
-    RetryError,
     is_retryable,
 )
 from fantasy.model import BaseLanguageModel, Call, LanguageModel
@@ -108,16 +107,6 @@ class FallbackMetadata(ProviderData):
 def answered_by(metadata: Mapping[str, Any] | None) -> FallbackMetadata | None:
     """The :class:`FallbackMetadata` in a response's ``provider_metadata``, if any."""
     return get_provider_data(metadata, METADATA_KEY, FallbackMetadata)
-
-
-def _last_error(error: Exception) -> Exception:
-    """The last attempt's error (what a :class:`RetryError` wraps), else ``error``."""
-    while isinstance(error, RetryError) and error.errors:
-        last = error.errors[-1]
-        if not isinstance(last, Exception):
-            break
-        error = last
-    return error
 
 
 def _never(error: Exception) -> bool:
@@ -186,7 +175,7 @@ class _Chain:
         self.errors.append(error)
         self.labels.append(_label(model))
         last = index == len(self.owner.models) - 1
-        if not self.owner.on(_last_error(error)):
+        if not self.owner.on(error):
             if index > 0:
                 error.add_note(f"fallback: {', '.join(self.failed()[:-1])} failed before")
             raise error

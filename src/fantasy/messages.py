@@ -16,8 +16,10 @@ Every part and message carries ``provider_options``: provider name → typed opt
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from fantasy import _serde
@@ -103,7 +105,11 @@ class TextPart:
 @_serde.register("part")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FilePart:
-    """A file given to the model: raw ``data`` bytes, or a ``url`` the provider fetches."""
+    """A file given to the model: raw ``data`` bytes, or a ``url`` the provider fetches.
+
+    :meth:`from_path` reads a local file and :meth:`from_url` points at a remote one,
+    both guessing ``media_type`` from the name when it is not given.
+    """
 
     media_type: str
     data: bytes | None = field(default=None, metadata=meta("bytes"))
@@ -115,6 +121,75 @@ class FilePart:
     def __post_init__(self) -> None:
         if (self.data is None) == (self.url is None):
             raise InvalidArgumentError("a FilePart needs exactly one of data or url")
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        media_type: str | None = None,
+        filename: str | None = None,
+    ) -> FilePart:
+        """A part holding the bytes of the file at ``path``.
+
+        Args:
+            path: The file to read.
+            media_type: Its media type (default: guessed from the extension, e.g.
+                ``.png`` → ``image/png``, ``.pdf`` → ``application/pdf``).
+            filename: The name sent to providers that take one (default: the file's).
+
+        Raises:
+            InvalidArgumentError: The media type cannot be guessed (pass ``media_type``).
+            OSError: The file cannot be read.
+        """
+        from fantasy._media_types import guess_media_type
+
+        file = Path(path)
+        kind = media_type or guess_media_type(file.name)
+        if not kind:
+            raise InvalidArgumentError(
+                f"cannot guess the media type of {file.name!r}; pass media_type=",
+                argument="media_type",
+            )
+        return cls(
+            media_type=kind,
+            data=file.read_bytes(),
+            filename=file.name if filename is None else filename,
+        )
+
+    @classmethod
+    def from_url(cls, url: str, *, media_type: str | None = None, filename: str = "") -> FilePart:
+        """A part the provider fetches from ``url`` (``https://...``, ``gs://...``).
+
+        A base64 ``data:`` URL gives a part holding its bytes instead.
+
+        Args:
+            url: Where the file is.
+            media_type: Its media type (default: a ``data:`` URL's own, else guessed
+                from the path's extension).
+            filename: The name sent to providers that take one.
+
+        Raises:
+            InvalidArgumentError: ``url`` is not a URL, or its media type cannot be
+                guessed (pass ``media_type``).
+        """
+        from fantasy._media_types import decode_data_url, media_type_of_url
+
+        decoded = decode_data_url(url)
+        if decoded is not None:  # a base64 data: URL carries the bytes themselves
+            return cls(media_type=media_type or decoded[0], data=decoded[1], filename=filename)
+        if "://" not in url:
+            raise InvalidArgumentError(
+                f"not a URL: {url[:80]!r} (for a local file use FilePart.from_path)",
+                argument="url",
+            )
+        kind = media_type or media_type_of_url(url)
+        if not kind:
+            raise InvalidArgumentError(
+                f"cannot guess the media type of {url[:80]!r}; pass media_type=",
+                argument="media_type",
+            )
+        return cls(media_type=kind, url=url, filename=filename)
 
 
 @_serde.register("part")
@@ -183,13 +258,17 @@ class Message:
         """The concatenated text parts."""
         return "".join(part.text for part in self.content if isinstance(part, TextPart))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialize to JSON-ready data (provider data keeps its type ids)."""
-        return _serde.encode(self)
+    def to_dict(self, *, go_json: bool = False) -> dict[str, Any]:
+        """Serialize to JSON-ready data (provider data keeps its type ids).
+
+        ``go_json=True`` writes Fantasy Go's form: every part and tool-result output as a
+        ``{"type": ..., "data": {...}}`` envelope, so a Go service can load it.
+        """
+        return _serde.encode(self, go_json=go_json)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; reads fantasy's form and Fantasy Go's alike."""
         return cls(**_serde.decode_fields(cls, data))
 
 

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from typing_extensions import TypeVar
+
 from fantasy.messages import Message
 from fantasy.response import Response
 from fantasy.stream import StreamAccumulator, StreamPart
@@ -32,6 +34,8 @@ __all__ = [
 ]
 
 ObjectMode = Literal["auto", "json", "tool", "text"]
+
+T = TypeVar("T", default=Any)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,11 +97,11 @@ class LanguageModel(Protocol):
         """Run the call as a stream of parts."""
         ...
 
-    async def generate_object(self, call: ObjectCall[Any]) -> ObjectResponse[Any]:
+    async def generate_object(self, call: ObjectCall[T]) -> ObjectResponse[T]:
         """Generate a structured object."""
         ...
 
-    def stream_object(self, call: ObjectCall[Any]) -> ObjectStream[Any]:
+    def stream_object(self, call: ObjectCall[T]) -> ObjectStream[T]:
         """Stream a structured object."""
         ...
 
@@ -167,25 +171,25 @@ class BaseLanguageModel(ABC):
 
         return iter_sync(self.stream(call))
 
-    async def generate_object(self, call: ObjectCall[Any]) -> ObjectResponse[Any]:
+    async def generate_object(self, call: ObjectCall[T]) -> ObjectResponse[T]:
         """Generate a structured object (see :mod:`fantasy.object`)."""
         from fantasy.object import generate_object
 
         return await generate_object(self, call)
 
-    def stream_object(self, call: ObjectCall[Any]) -> ObjectStream[Any]:
+    def stream_object(self, call: ObjectCall[T]) -> ObjectStream[T]:
         """Stream a structured object (see :mod:`fantasy.object`)."""
         from fantasy.object import stream_object
 
         return stream_object(self, call)
 
-    def generate_object_sync(self, call: ObjectCall[Any]) -> ObjectResponse[Any]:
+    def generate_object_sync(self, call: ObjectCall[T]) -> ObjectResponse[T]:
         """Blocking :meth:`generate_object`."""
         from fantasy._sync import run_sync
 
         return run_sync(self.generate_object(call))
 
-    def stream_object_sync(self, call: ObjectCall[Any]) -> SyncObjectStream[Any]:
+    def stream_object_sync(self, call: ObjectCall[T]) -> SyncObjectStream[T]:
         """Blocking :meth:`stream_object`: iterate it, then call ``.result()``."""
         from fantasy.object import stream_object_sync
 

@@ -19,12 +19,14 @@ Cancellation is never retried: :class:`asyncio.CancelledError` propagates at onc
 Time: :attr:`RetryPolicy.timeout` bounds each attempt of a whole (non-streamed) call
 and :attr:`RetryPolicy.deadline` the whole operation, attempts and waits included
 (:meth:`Retrier.attempt`); a stream's attempts are bounded by the stream idle timeout,
-and no retry starts once its wait would pass the deadline.
+and no retry starts once its wait would pass the deadline
+(:class:`~fantasy.errors.DeadlineExceededError`).
 
-Giving up follows one rule: with ``max_retries=0``, or when the very first attempt fails
-with a non-retryable error, the original error is raised; otherwise a
-:class:`~fantasy.errors.RetryError` holding every attempt's error (its ``__cause__`` is
-the last one).
+Giving up follows one rule, whatever the number of attempts: the last attempt's error
+is raised as it is (``except RateLimitError`` catches a persistent rate limit with
+``max_retries=0`` and with ``max_retries=5``), with its ``attempts`` attribute holding
+every attempt's error in order (:func:`fantasy.errors.attempts_of`) and a note (PEP 678,
+shown in tracebacks) summing the earlier ones up.
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ from fantasy.errors import (
     InvalidArgumentError,
     ProviderError,
     RateLimitError,
-    RetryError,
     is_retryable,
 )
 from fantasy.stream import Retry
@@ -205,24 +206,22 @@ class Retrier:
         """Record ``error``; return the retry to make, or raise when giving up.
 
         Raises:
-            Exception: ``error`` itself when retrying is disabled or the first attempt
-                failed with a non-retryable error.
-            RetryError: When retries are exhausted or a later attempt failed for good.
+            Exception: ``error`` itself when giving up (retries exhausted or disabled, or
+                a non-retryable error), with ``attempts`` set to every attempt's error.
         """
         self.errors.append(error)
         count = len(self.errors)
-        retryable = self.retryable(error)
-        if self.policy.max_retries == 0 or (count == 1 and not retryable):
-            raise error
-        if count > self.policy.max_retries or not retryable:
-            raise RetryError(list(self.errors)) from error
+        if count > self.policy.max_retries or not self.retryable(error):
+            raise self.give_up(error)
         retry = Retry(attempt=count, error=error, delay=self.policy.delay(count, error, self._rng))
         left = self.remaining()
         if left is not None and retry.delay >= left:
-            raise DeadlineExceededError(
+            deadline = DeadlineExceededError(
                 f"deadline of {self.policy.deadline:g}s reached after {count} attempts: {error}",
                 provider=getattr(error, "provider", ""),
-            ) from error
+            )
+            deadline.attempts = tuple(self.errors)
+            raise deadline from error
         # Errors are redacted when built (fantasy.errors), so the message is safe to log.
         logger.warning(
             "retry %d/%d in %.2fs after %s: %s",
@@ -233,6 +232,16 @@ class Retrier:
             error,
         )
         return retry
+
+    def give_up(self, error: Exception) -> Exception:
+        """``error``, marked as the final error of the attempts made so far."""
+        attempts = tuple(self.errors)
+        # Set on any exception (not only fantasy's): its instance dict takes it.
+        error.attempts = attempts  # type: ignore[attr-defined]
+        if len(attempts) > 1:
+            earlier = "; ".join(f"{type(e).__name__}: {e}" for e in attempts[:-1])
+            error.add_note(f"fantasy: gave up after {len(attempts)} attempts (earlier: {earlier})")
+        return error
 
 
 async def _close(iterator: AsyncIterator[object]) -> None:

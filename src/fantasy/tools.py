@@ -8,17 +8,54 @@ use), identified by ``"<provider>.<tool>"``. Agents wrap these with code to run
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 
+from fantasy.errors import InvalidArgumentError
+
 __all__ = [
+    "MAX_TOOL_NAME_LENGTH",
     "FunctionTool",
     "ProviderDefinedTool",
     "SpecificToolChoice",
     "Tool",
     "ToolChoice",
+    "check_tool_name",
 ]
+
+MAX_TOOL_NAME_LENGTH = 64
+"""Longest function tool name every provider accepts."""
+
+_TOOL_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def check_tool_name(name: str) -> str:
+    """``name`` if every provider accepts it as a function tool name, else raise.
+
+    Providers take 1 to 64 characters out of ``[a-zA-Z0-9_-]``; anything else is
+    rejected by the API at the first call, so it is rejected here, at construction.
+
+    Raises:
+        InvalidArgumentError: The name is empty, too long or has another character.
+    """
+    if not name:
+        raise InvalidArgumentError("a tool needs a name", argument="name")
+    if len(name) > MAX_TOOL_NAME_LENGTH:
+        raise InvalidArgumentError(
+            f"tool name {name[:20]!r}... is {len(name)} characters long; providers accept "
+            f"at most {MAX_TOOL_NAME_LENGTH}",
+            argument="name",
+        )
+    if _TOOL_NAME.fullmatch(name) is None:
+        bad = sorted({c for c in name if _TOOL_NAME.fullmatch(c) is None})
+        raise InvalidArgumentError(
+            f"tool name {name!r} has characters providers reject ({''.join(bad)!r}); "
+            "use letters, digits, '_' and '-'",
+            argument="name",
+        )
+    return name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,6 +69,9 @@ class FunctionTool:
     )
     provider_options: Mapping[str, Any] = field(default_factory=dict)
     type: Literal["function"] = "function"
+
+    def __post_init__(self) -> None:
+        check_tool_name(self.name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

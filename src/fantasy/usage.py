@@ -57,6 +57,25 @@ class Usage:
             cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
         )
 
+    def __str__(self) -> str:
+        """One readable line: ``1200 input (1000 cache read), 300 output, 1500 total tokens``.
+
+        Cache and reasoning counts appear only when non-zero.
+        """
+        cache = [
+            f"{count} {label}"
+            for count, label in (
+                (self.cache_read_tokens, "cache read"),
+                (self.cache_creation_tokens, "cache write"),
+            )
+            if count
+        ]
+        inp = f"{self.input_tokens} input" + (f" ({', '.join(cache)})" if cache else "")
+        out = f"{self.output_tokens} output" + (
+            f" ({self.reasoning_tokens} reasoning)" if self.reasoning_tokens else ""
+        )
+        return f"{inp}, {out}, {self.total_tokens} total tokens"
+
     def __radd__(self, other: object) -> Usage:
         # Lets ``sum(usages)`` work: sum() starts from the integer 0.
         if other == 0:
@@ -108,12 +127,32 @@ WarningType = Literal["unsupported-setting", "unsupported-tool", "other"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallWarning:
-    """A setting or tool the provider could not honour; the call went on without it."""
+    """A setting or tool the provider could not honour; the call went on without it.
+
+    ``message`` is never empty: when none is given it is made from the other fields
+    (``"unsupported setting 'top_k': not supported by this model"``); ``str()`` is it.
+    """
 
     type: WarningType = "other"
     setting: str = ""
     message: str = ""
     details: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.message.strip():
+            object.__setattr__(self, "message", self._describe())
+
+    def _describe(self) -> str:
+        subject = {
+            "unsupported-setting": "unsupported setting",
+            "unsupported-tool": "unsupported tool",
+        }.get(self.type, "warning")
+        if self.setting:
+            subject = f"{subject} {self.setting!r}"
+        return f"{subject}: {self.details}" if self.details else subject
+
+    def __str__(self) -> str:
+        return self.message
 
     def to_dict(self) -> dict[str, str]:
         """Serialize to a JSON-ready dict."""

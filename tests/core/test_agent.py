@@ -141,13 +141,16 @@ async def test_final_response_is_last_step_with_text() -> None:
     assert result.text == "checking"
 
 
-async def test_final_response_falls_back_to_last_step_and_text_is_first_item() -> None:
+async def test_final_response_falls_back_to_last_step_and_text_is_every_item() -> None:
     two_texts = Response(
-        content=(TextContent(text="first"), TextContent(text="second")),
+        content=(TextContent(text="first, "), TextContent(text="second")),
         finish_reason=FinishReason.STOP,
     )
     result = await Agent(ScriptedModel([two_texts])).generate("x")
-    assert result.text == "first"
+    # the whole answer, every text item in order (Anthropic splits answers into blocks)
+    assert result.text == "first, second"
+    assert result.steps[0].text == "first, second"
+    assert result.response.text == "first, second"
     empty = Response(content=(), finish_reason=FinishReason.STOP)
     result = await Agent(ScriptedModel([empty])).generate("x")
     assert result.response is result.steps[-1].response

@@ -18,7 +18,6 @@ from fantasy.errors import (
     InvalidArgumentError,
     ProviderError,
     RateLimitError,
-    RetryError,
 )
 from fantasy.fallback import FallbackMetadata, FallbackModel, answered_by
 from fantasy.messages import user_message
@@ -129,7 +128,11 @@ async def test_retries_per_model_then_fallback() -> None:
     assert response.text == "third time"
     assert (len(primary.calls), len(backup.calls)) == (2, 2)
     meta = answered_by(response.provider_metadata)
-    assert meta is not None and meta.index == 1 and meta.failed[0].startswith("a:a-1: failed")
+    assert (
+        meta is not None
+        and meta.index == 1
+        and meta.failed[0] == "a:a-1: [primary] down (status 529)"
+    )
 
 
 @pytest.mark.anyio
@@ -158,10 +161,11 @@ async def test_on_types_and_predicate() -> None:
     # Only rate limits fall back: a 503 (after its retry) is raised as the retrier says.
     backup = scripted("b", "never")
     model = FallbackModel(scripted("a", down(), down()), backup, on=RateLimitError, retry=QUICK)
-    with pytest.raises(RetryError):
+    with pytest.raises(ProviderError) as info:
         await model.generate(CALL)
+    assert len(info.value.attempts) == 2
     assert backup.calls == []
-    # The predicate sees the last attempt's error, not the RetryError around it.
+    # The predicate sees the last attempt's error.
     seen: list[Exception] = []
 
     def on(error: Exception) -> bool:

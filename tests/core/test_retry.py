@@ -19,8 +19,8 @@ from fantasy.errors import (
     InvalidArgumentError,
     ProviderError,
     RateLimitError,
-    RetryError,
     StreamIdleTimeoutError,
+    attempts_of,
 )
 from fantasy.retry import Retrier, Retry, RetryPolicy, retry_after_of, retry_call, retry_iter
 
@@ -61,28 +61,71 @@ def test_policy_validation() -> None:
         RetryPolicy(multiplier=0.5)
 
 
+def busy() -> ProviderError:
+    return ProviderError("busy", status_code=503)
+
+
 def test_retrier_give_up_rules() -> None:
     auth = AuthenticationError("no", status_code=401)
     # first attempt non-retryable: the error itself
-    with pytest.raises(AuthenticationError):
+    with pytest.raises(AuthenticationError) as first:
         Retrier(RetryPolicy()).next_retry(auth)
+    assert first.value.attempts == (auth,)
     # retrying disabled: the error itself, even if retryable
+    error = busy()
     with pytest.raises(ProviderError) as single:
-        Retrier(RetryPolicy(max_retries=0)).next_retry(RETRYABLE)
-    assert single.value is RETRYABLE
-    # exhausted: RetryError with every error, cause = the last
+        Retrier(RetryPolicy(max_retries=0)).next_retry(error)
+    assert single.value is error
+    assert attempts_of(single.value) == (error,)
+    # exhausted: the last error itself, every attempt's error on it, in order
+    errors = [busy(), busy(), busy()]
     retrier = Retrier(RetryPolicy(max_retries=2, jitter=False))
-    assert retrier.next_retry(RETRYABLE).attempt == 1
-    assert retrier.next_retry(RETRYABLE).attempt == 2
-    with pytest.raises(RetryError) as exhausted:
-        retrier.next_retry(RETRYABLE)
-    assert exhausted.value.errors == [RETRYABLE] * 3
-    assert exhausted.value.__cause__ is RETRYABLE
-    # a later non-retryable error: RetryError
+    assert retrier.next_retry(errors[0]).attempt == 1
+    assert retrier.next_retry(errors[1]).attempt == 2
+    with pytest.raises(ProviderError) as exhausted:
+        retrier.next_retry(errors[2])
+    assert exhausted.value is errors[2]
+    assert exhausted.value.attempts == tuple(errors)
+    assert exhausted.value.__notes__ == [
+        "fantasy: gave up after 3 attempts (earlier: ProviderError: busy (status 503); "
+        "ProviderError: busy (status 503))"
+    ]
+    # a later non-retryable error: that error, the earlier ones on it
+    earlier = busy()
     retrier = Retrier(RetryPolicy())
-    retrier.next_retry(RETRYABLE)
-    with pytest.raises(RetryError):
+    retrier.next_retry(earlier)
+    auth = AuthenticationError("no", status_code=401)
+    with pytest.raises(AuthenticationError) as later:
         retrier.next_retry(auth)
+    assert later.value.attempts == (earlier, auth)
+
+
+@pytest.mark.parametrize("max_retries", [0, 1, 3])
+async def test_persistent_rate_limit_is_a_rate_limit_error_whatever_the_retries(
+    max_retries: int,
+) -> None:
+    # `except RateLimitError` must match in tests (no retries) and in production alike.
+    made: list[RateLimitError] = []
+
+    async def throttled() -> str:
+        made.append(RateLimitError("slow down", status_code=429, retry_after=0))
+        raise made[-1]
+
+    policy = RetryPolicy(max_retries=max_retries, initial_delay=0, jitter=False)
+    with pytest.raises(RateLimitError) as caught:
+        await retry_call(policy, throttled, sleep=no_sleep)
+    assert len(made) == max_retries + 1
+    assert caught.value is made[-1]
+    assert attempts_of(caught.value) == tuple(made)
+
+
+async def no_sleep(_: float) -> None:
+    return None
+
+
+def test_attempts_of_a_plain_error_is_itself() -> None:
+    error = ValueError("x")
+    assert attempts_of(error) == (error,)
 
 
 @pytest.mark.parametrize(
@@ -229,9 +272,9 @@ async def test_agent_gives_up_with_retry_error_from_loopback_server() -> None:
     server = LoopbackServer([busy, busy])
     async with server as url:
         agent = Agent(HTTPJSONModel(url), retry=RetryPolicy(max_retries=1, initial_delay=30))
-        with pytest.raises(RetryError) as info:
+        with pytest.raises(ProviderError) as info:
             await asyncio.wait_for(agent.generate("hi"), 5)
-    assert [getattr(e, "status_code", None) for e in info.value.errors] == [503, 503]
+    assert [getattr(e, "status_code", None) for e in attempts_of(info.value)] == [503, 503]
 
 
 # --- x-should-retry -----------------------------------------------------------------------

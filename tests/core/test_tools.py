@@ -104,6 +104,7 @@ async def test_validation_errors_become_error_output_in_the_agent() -> None:
     # The JSON schema accepts a string; pydantic's conversion to int then fails.
     @tool
     def double(n: int) -> int:
+        """Double n."""
         return n * 2
 
     model = ScriptedModel(
@@ -120,6 +121,7 @@ async def test_validation_errors_become_error_output_in_the_agent() -> None:
 async def test_constraints_are_in_the_schema_and_enforced() -> None:
     @tool
     def pick(n: Annotated[int, Field(gt=0, lt=10)]) -> str:
+        """Pick n."""
         return str(n)
 
     assert pick.input_schema["properties"]["n"]["exclusiveMinimum"] == 0
@@ -141,6 +143,7 @@ class Word(BaseModel):
 async def test_pydantic_only_validation_failure_is_error_output_in_the_agent() -> None:
     @tool
     def define(word: Word) -> str:
+        """Define a word."""
         return f"{word.text}: a word"
 
     model = ScriptedModel(
@@ -160,6 +163,7 @@ async def test_sync_tool_runs_in_a_worker_thread() -> None:
 
     @tool
     def where() -> bool:
+        """Whether this runs off the main thread."""
         return threading.get_ident() != main
 
     assert (await run_tool(where.run, {}, context())).text == "true"

@@ -231,8 +231,7 @@ class Printer:
 
     def _warnings(self, event: Any) -> None:
         for warning in event.warnings:
-            text = warning.message or warning.details or warning.type
-            self.note(f"warning: {warning.setting} {text}".replace("  ", " "))
+            self.note(f"warning: {warning.message}")  # never empty
 
     def _retry(self, event: Retry) -> None:
         self.retries += 1

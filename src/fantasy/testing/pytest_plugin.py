@@ -27,6 +27,17 @@ if TYPE_CHECKING:
 
     from fantasy.testing.cassette import CassetteMode, CassetteTransport, MatchOn, StrPath
 
+__all__ = [
+    "RECORD_ENV_VAR",
+    "CassetteFactory",
+    "cassette",
+    "fake_model",
+    "pytest_addoption",
+    "pytest_runtest_makereport",
+    "recording_requested",
+    "scripted_model",
+]
+
 RECORD_ENV_VAR = "FANTASY_RECORD"
 """Environment variable that, when truthy (`1`, `true`, `yes`), enables recording."""
 
