@@ -26,6 +26,11 @@ HEAVY = (
     "mcp.",
     "mcp_types",
     "httpx2",
+    "opentelemetry",
+    "dbos",
+    "fantasy.durable",
+    "fantasy.otel",
+    "genai_prices",
 )
 
 

@@ -18,11 +18,14 @@ fallback's ``retry`` policy (:class:`~fantasy.retry.RetryPolicy`; the default re
 twice, as an agent does). Only when a model has failed for good (retries exhausted, or
 an error that is not retryable) does ``on`` decide: the next model takes over, or the
 model's error is raised. When the last model fails too, :class:`~fantasy.errors.FallbackError`
-holds every model's error. Errors leaving a fallback model are never retryable, so an
-agent's own ``retry`` does not start the chain again; an agent with a fallback model
-keeps its ``retry`` setting for nothing else. (A fallback built with
-``retry=RetryPolicy(max_retries=0)`` does not retry at all; an error it does not fall
-back on then reaches the agent unchanged, and the agent may retry the whole fallback.)
+holds every model's error; it is not retryable, so an agent's own ``retry`` does not
+start the chain again. An error ``on`` does not fall back on is raised as the model's own
+error (with ``attempts``, see :func:`~fantasy.errors.attempts_of`): with the default
+``on`` that is only ever a non-retryable one, but with a narrower ``on`` (say
+``RateLimitError`` only) a retryable error such as a 503 reaches the agent, whose
+``retry`` may then run the whole fallback again; give such an agent
+``retry=RetryPolicy(max_retries=0)`` when the fallback's policy should be the only one.
+(A fallback built with ``retry=RetryPolicy(max_retries=0)`` does not retry at all.)
 
 **Streaming.** A model that fails before its first part is replaced silently. One that
 fails after it is replaced too, and the stream says so with a
@@ -72,6 +75,7 @@ __all__ = [
     "FallbackOn",
     "answered_by",
     "falls_back",
+    "with_retry",
 ]
 
 logger = logging.getLogger("fantasy")
@@ -106,6 +110,25 @@ class FallbackMetadata(ProviderData):
 def answered_by(metadata: Mapping[str, Any] | None) -> FallbackMetadata | None:
     """The :class:`FallbackMetadata` in a response's ``provider_metadata``, if any."""
     return get_provider_data(metadata, METADATA_KEY, FallbackMetadata)
+
+
+def _never(error: Exception) -> bool:
+    return False
+
+
+def with_retry(model: LanguageModel, retry: RetryPolicy) -> FallbackModel:
+    """``model`` with its plain calls retried under ``retry``, as an agent retries a step.
+
+    ``generate``, ``stream``, ``generate_object`` and ``stream_object`` (and their sync
+    twins) are retried per the policy (predicate, timeout and deadline included); a
+    stream that fails after its first part continues after a
+    :class:`~fantasy.stream.Retry` part whose ``discarded`` parts are void. When
+    retrying gives up, the model's own last error is raised. It is a
+    :class:`FallbackModel` with no fallback, so errors leaving it are never retried
+    again by an agent around it. Wrap per call for a per-call policy:
+    ``await with_retry(model, policy).generate(call)``.
+    """
+    return FallbackModel(model, on=_never, retry=retry)
 
 
 def falls_back(error: Exception) -> bool:
@@ -234,7 +257,8 @@ class FallbackModel(BaseLanguageModel):
             retrier = Retrier(self.retry)
             while True:
                 try:
-                    return index, await run(model)
+                    async with retrier.attempt():  # RetryPolicy.timeout / deadline
+                        return index, await run(model)
                 except Exception as error:  # noqa: BLE001 - classified by the retrier
                     failure: Exception = error
                 try:
