@@ -23,7 +23,7 @@ from fantasy.agent import Agent
 from fantasy.errors import InvalidArgumentError
 from fantasy.web import _page
 from fantasy.web._body import read_json
-from fantasy.web._common import RequestError, RunInput
+from fantasy.web._common import Encoder, RequestError, RunInput
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "Protocol", "app"]
 
@@ -39,7 +39,7 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class _Wire:
     parse: Callable[[Any], RunInput]
-    encoder: Callable[[RunInput, Agent], Any]
+    encoder: Callable[[RunInput, Agent], Encoder[Any]]
     serialize: Callable[[Any], bytes]
     headers: Mapping[str, str]
     done: bytes = b""

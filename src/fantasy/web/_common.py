@@ -10,7 +10,7 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, assert_never
 
 from fantasy.errors import FantasyError, redact
 from fantasy.messages import (
@@ -26,7 +26,11 @@ from fantasy.messages import (
 from fantasy.retry import Retry
 from fantasy.usage import Usage
 
+if TYPE_CHECKING:
+    from fantasy.agent import AgentEvent, AgentResult
+
 __all__ = [
+    "Encoder",
     "INTERRUPTED",
     "RequestError",
     "RunInput",
@@ -44,6 +48,29 @@ __all__ = [
 
 INTERRUPTED = "the tool call was interrupted before it returned a result"
 """The result given to a replayed tool call that never got one (a stopped run)."""
+
+
+Wire = TypeVar("Wire", covariant=True)
+
+
+class Encoder(Protocol[Wire]):
+    """What a protocol encoder does: agent events in, wire items out, one call at a time."""
+
+    def start(self) -> Sequence[Wire]:
+        """The items that open the stream."""
+        ...
+
+    def feed(self, event: AgentEvent) -> Sequence[Wire]:
+        """The items for one agent event."""
+        ...
+
+    def finish(self, result: AgentResult) -> Sequence[Wire]:
+        """The items that close a finished run."""
+        ...
+
+    def error(self, error: BaseException) -> Sequence[Wire]:
+        """The items that close a failed run."""
+        ...
 
 
 class RequestError(FantasyError):
