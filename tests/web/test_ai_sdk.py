@@ -38,14 +38,18 @@ pytestmark = [
 ]
 
 
-def read_with_ai_sdk(body: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+def node_reader(
+    body: str, message: dict[str, Any] | None = None
+) -> subprocess.CompletedProcess[str]:
     assert NODE is not None
     args = [NODE, str(JS / "read_ui_stream.mjs")]
     if message is not None:
         args.append(json.dumps(message))
-    completed = subprocess.run(
-        args, input=body, capture_output=True, text=True, timeout=60, check=False
-    )
+    return subprocess.run(args, input=body, capture_output=True, text=True, timeout=60, check=False)
+
+
+def read_with_ai_sdk(body: str, message: dict[str, Any] | None = None) -> dict[str, Any]:
+    completed = node_reader(body, message)
     assert completed.returncode == 0, completed.stderr
     result: dict[str, Any] = json.loads(completed.stdout)
     return result
@@ -81,16 +85,7 @@ async def test_the_ai_sdk_accepts_every_chunk_and_builds_the_message() -> None:
 @pytest.mark.anyio
 async def test_errors_reach_the_sdk_as_errors() -> None:
     model = ScriptedModel([RuntimeError("boom")])
-    body = await post(app(Agent(model)), {"messages": [USER]})
-    assert NODE is not None
-    completed = subprocess.run(
-        [NODE, str(JS / "read_ui_stream.mjs")],
-        input=body,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    completed = node_reader(await post(app(Agent(model)), {"messages": [USER]}))
     assert completed.returncode == 1
     assert "internal error (RuntimeError)" in completed.stderr
 
