@@ -187,9 +187,11 @@ async def test_a_crashed_server_gives_a_tool_error_and_the_run_goes_on() -> None
         poem, crash, after = results(result)
         assert isinstance(poem.result, ErrorOutput)
         assert isinstance(crash.result, ErrorOutput)
+        assert crash.result.error.startswith("MCPConnectionError: MCP server")
         assert "connection closed during tool 'crash'" in crash.result.error
+        assert isinstance(crash.exception, MCPConnectionError)  # kept for the caller
         assert isinstance(after.result, ErrorOutput)
-        assert "connection" in after.result.error
+        assert isinstance(after.exception, MCPConnectionError)
         assert result.text == "done"
         # the next run starts on a new connection
         result = await Agent(script(("echo", {"text": "again"})), tools=[server]).generate("go")
@@ -270,6 +272,7 @@ async def test_http_server_killed_mid_call(fresh_http_server: Any) -> None:
     assert time.monotonic() - began < 30
     slow, echo = results(result)
     assert isinstance(slow.result, ErrorOutput)
+    assert isinstance(slow.exception, MCPConnectionError)
     assert isinstance(echo.result, ErrorOutput)
     assert result.text == "done"
     assert not server.is_open

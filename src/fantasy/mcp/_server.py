@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, TypedDict, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -31,7 +31,14 @@ from fantasy.model import LanguageModel
 from fantasy.schema import normalize_tool_schema
 from fantasy.toolset import Toolset
 
-__all__ = ["MCPProgress", "MCPServer", "MCPServerSSE", "MCPServerStdio", "MCPServerStreamableHTTP"]
+__all__ = [
+    "MCPOptions",
+    "MCPProgress",
+    "MCPServer",
+    "MCPServerSSE",
+    "MCPServerStdio",
+    "MCPServerStreamableHTTP",
+]
 
 _log = logging.getLogger("fantasy")
 
@@ -63,6 +70,18 @@ class MCPProgress:
     progress: float
     total: float | None = None
     message: str | None = None
+
+
+class MCPOptions(TypedDict, total=False):
+    """The options every transport takes (see :class:`MCPServer`)."""
+
+    prefix: str
+    tool_filter: ToolFilter | None
+    timeout: float | None
+    connect_timeout: float | None
+    sampling_model: LanguageModel | None
+    on_progress: Callable[[MCPProgress], object] | None
+    parallel: bool
 
 
 def _accepts(tool_filter: ToolFilter | None) -> Callable[[str], bool]:
@@ -302,7 +321,7 @@ class MCPServerStdio(MCPServer):
         cwd: str | Path | None = None,
         errlog: TextIO | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[MCPOptions],
     ) -> None:
         super().__init__(name=name or shlex.join([command, *args]), **options)
         self.parameters = StdioServerParameters(
@@ -352,7 +371,7 @@ class MCPServerStreamableHTTP(MCPServer):
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[MCPOptions],
     ) -> None:
         super().__init__(name=name or _display_url(url), **options)
         self.url = url
@@ -390,7 +409,7 @@ class MCPServerSSE(MCPServer):
         *,
         headers: Mapping[str, str] | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[MCPOptions],
     ) -> None:
         super().__init__(name=name or _display_url(url), **options)
         self.url = url
