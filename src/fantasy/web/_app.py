@@ -51,7 +51,8 @@ def _vercel() -> _Wire:
     def encoder(run: RunInput, agent: Agent) -> vercel.UIStreamEncoder:
         del agent
         return vercel.UIStreamEncoder(
-            message_id=None if run.continues_message else vercel.new_message_id()
+            message_id=None if run.continues_message else vercel.new_message_id(),
+            denied=[d.tool_call_id for d in run.decisions if d.decision == "deny"],
         )
 
     return _Wire(vercel.parse_request, encoder, vercel.encode_sse, vercel.HEADERS, vercel.DONE)
@@ -149,7 +150,7 @@ async def stream_run(agent: Agent, run: RunInput, wire: _Wire) -> AsyncIterator[
     for item in encoder.start():
         yield wire.serialize(item)
     try:
-        async with agent.stream(messages=run.messages) as events:
+        async with agent.stream(messages=run.messages, decisions=run.decisions) as events:
             async for event in events:
                 for item in encoder.feed(event):
                     yield wire.serialize(item)
