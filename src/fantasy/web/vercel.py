@@ -315,9 +315,10 @@ def parse_request(body: Any) -> RunInput:
     data = as_object(body, "the request body")
     raw_messages = as_list(data.get("messages"), "'messages'")
     require(bool(raw_messages), "'messages' is empty: send at least the user's message")
-    last = as_object(raw_messages[-1], "messages[-1]")
+    converted = ui_to_messages(raw_messages)  # validates every message
+    last = raw_messages[-1]
     continues = last.get("role") == "assistant"
-    messages = answer_open_calls(ui_to_messages(raw_messages), paused=continues)
+    messages = answer_open_calls(converted, paused=continues)
     require(bool(messages), "'messages' holds nothing to answer")
     return RunInput(
         messages=tuple(messages),
