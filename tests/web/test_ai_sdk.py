@@ -21,9 +21,10 @@ pytest.importorskip("starlette", reason="starlette (extra 'web') is not installe
 
 from _web_runs import recorded_agent
 
+import fantasy
 from fantasy._demo_tools import demo_tools
 from fantasy.agent import Agent
-from fantasy.testing.models import ScriptedModel, TestModel
+from fantasy.testing.models import ScriptedModel, TestModel, tool_call_response
 from fantasy.web import app, vercel
 
 JS = Path(__file__).parent / "js"
@@ -97,3 +98,27 @@ async def test_demo_tools_stream_through_the_sdk() -> None:
     tools = [part for part in message["parts"] if part["type"].startswith("tool-")]
     assert [t["type"] for t in tools] == ["tool-weather", "tool-calculator"]
     assert all(t["state"] == "output-available" for t in tools)
+
+
+@pytest.mark.anyio
+async def test_an_approval_round_trip_through_the_sdk() -> None:
+    @fantasy.tool(needs_approval=True)
+    def transfer(to: str, amount: int) -> str:
+        """Transfer money."""
+        return f"sent {amount} EUR to {to}"
+
+    model = ScriptedModel(
+        [tool_call_response("transfer", {"to": "Bob", "amount": 5}, tool_call_id="c1"), "Sent."]
+    )
+    chat = app(Agent(model, tools=[transfer]))
+    paused = read_with_ai_sdk(await post(chat, {"messages": [USER]}))
+    [tool] = [part for part in paused["parts"] if part["type"] == "tool-transfer"]
+    assert tool["state"] == "approval-requested" and tool["approval"] == {"id": "c1"}
+    # What useChat's addToolApprovalResponse does, then the automatic resend.
+    tool["state"] = "approval-responded"
+    tool["approval"] = {"id": "c1", "approved": True}
+    resumed = read_with_ai_sdk(await post(chat, {"messages": [USER, paused]}), paused)
+    assert resumed["id"] == paused["id"]  # the same assistant message, continued
+    [tool] = [part for part in resumed["parts"] if part["type"] == "tool-transfer"]
+    assert tool["state"] == "output-available" and tool["output"] == "sent 5 EUR to Bob"
+    assert resumed["parts"][-1] == {"type": "text", "text": "Sent.", "state": "done"}
