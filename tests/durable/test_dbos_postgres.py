@@ -116,10 +116,12 @@ def test_two_workers_share_a_queue_and_survive_a_kill(postgres_url: str, tmp_pat
     counters = tmp_path / "counters"
     counters.mkdir()
     first = _worker(postgres_url, counters, "worker-a")
-    second = _worker(postgres_url, counters, "worker-b")
+    second: subprocess.Popen[bytes] | None = None
     client: DBOSClient | None = None
     try:
+        # One worker creates the DBOS tables first: two migrating a new database at once race.
         _wait(lambda: _tables_ready(postgres_url), 90)
+        second = _worker(postgres_url, counters, "worker-b")
         client = DBOSClient(system_database_url=postgres_url)
         for i in range(RUNS):
             options = {
@@ -154,6 +156,8 @@ def test_two_workers_share_a_queue_and_survive_a_kill(postgres_url: str, tmp_pat
     finally:
         (counters / "stop").write_text("stop")
         for process in (first, second):
+            if process is None:
+                continue
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
