@@ -29,6 +29,8 @@ HEAVY = (
     "opentelemetry",
     "fantasy.otel",
     "genai_prices",
+    "httpx_aiohttp",
+    "aiohttp",
 )
 
 
