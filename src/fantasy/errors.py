@@ -11,7 +11,9 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     │   ├── InvalidResponseError malformed provider JSON or event (raw kept)
     │   ├── IncompleteResponseError a whole answer the provider left unfinished (retryable)
     │   │   └── IncompleteStreamError stream closed without a finish signal (retryable)
-    │   └── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
+    │   ├── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
+    │   ├── AttemptTimeoutError  one attempt took longer than RetryPolicy.timeout (retryable)
+    │   └── DeadlineExceededError a call's RetryPolicy.deadline passed (never retried)
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
     ├── ModelRetry               raised by a tool or output validator: the model tries again
@@ -39,8 +41,10 @@ if TYPE_CHECKING:
     from fantasy.usage import FinishReason, Usage
 
 __all__ = [
+    "AttemptTimeoutError",
     "AuthenticationError",
     "ContextTooLargeError",
+    "DeadlineExceededError",
     "FallbackError",
     "FantasyError",
     "FantasyWarning",
@@ -298,6 +302,26 @@ class StreamIdleTimeoutError(ProviderError):
 
     def __init__(self, message: str = "stream stalled: idle timeout exceeded", **kwargs: Any):
         kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class AttemptTimeoutError(ProviderError):
+    """One attempt of a call took longer than its ``RetryPolicy.timeout``. Retryable."""
+
+    def __init__(self, message: str = "attempt timed out", **kwargs: Any):
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class DeadlineExceededError(ProviderError):
+    """A call (all its attempts and waits) passed its ``RetryPolicy.deadline``.
+
+    Never retried: the time allowed is spent. ``__cause__`` is the last attempt's error
+    when one failed before the deadline.
+    """
+
+    def __init__(self, message: str = "deadline exceeded", **kwargs: Any):
+        kwargs["retryable"] = False
         super().__init__(message, **kwargs)
 
 
