@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import httpx
 
 from fantasy import stream
+from fantasy._http_errors import body_excerpt, transport_error
 from fantasy._idle import IdleWatchdog
 from fantasy._sse import SSEFraming
 from fantasy._version import __version__
@@ -154,6 +155,10 @@ def _context_error(message: str, code: str) -> tuple[int | None, int | None] | N
     return None
 
 
+def _content_type(headers: Mapping[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+
+
 def error_from_response(
     *,
     provider: str,
@@ -165,7 +170,8 @@ def error_from_response(
     parser: ErrorParser = default_error_parser,
 ) -> ProviderError:
     """Map an error status and body to the most specific :class:`ProviderError`."""
-    info = parser(body) or ErrorInfo(message=body.strip()[:500] or f"HTTP {status_code}")
+    excerpt = body_excerpt(body, _content_type(headers))
+    info = parser(body) or ErrorInfo(message=f"response from {redact(url, secrets)} is {excerpt}")
     common: dict[str, Any] = {
         "provider": provider,
         "status_code": status_code,
@@ -174,12 +180,11 @@ def error_from_response(
         "response_body": body,
         "code": info.code,
     }
-    message = info.message
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "[REDACTED]")
-            common["response_body"] = common["response_body"].replace(secret, "[REDACTED]")
-            common["url"] = common["url"].replace(secret, "[REDACTED]")
+    # One rule for every scrub (fantasy.errors.redact): values shorter than
+    # MIN_SECRET_LENGTH are placeholders ("ollama", "k"), never cut out of messages.
+    message = redact(info.message, secrets)
+    common["response_body"] = redact(common["response_body"], secrets)
+    common["url"] = redact(common["url"], secrets)
     if status_code in (401, 403):
         return AuthenticationError(message, **common)
     if status_code == 429:
@@ -366,9 +371,7 @@ class HTTPClient:
         )
 
     def _transport_error(self, error: httpx.TransportError, url: str) -> ProviderError:
-        return ProviderError(
-            f"{type(error).__name__}: {error}", provider=self.provider, url=url, retryable=True
-        )
+        return transport_error(self.provider, error, redact(url, self.secrets))
 
     async def post_json(
         self,
@@ -398,7 +401,8 @@ class HTTPClient:
             return json.loads(text), response.headers
         except (ValueError, RecursionError) as error:
             raise InvalidResponseError(
-                f"response is not valid JSON: {error}",
+                f"expected JSON from {redact(url, self.secrets)}, got "
+                f"{body_excerpt(text, response.headers.get('content-type', ''))} ({error})",
                 provider=self.provider,
                 status_code=response.status_code,
                 url=url,
@@ -490,7 +494,7 @@ class HTTPClient:
         try:
             await self._check_media_type(response, framing.media_type)
             chunks = response.aiter_bytes()  # undoes any content-encoding
-            while (chunk := await self._read(chunks, watchdog)) is not None:
+            while (chunk := await self._read(chunks, watchdog, url)) is not None:
                 for event, data in framing.feed(chunk):
                     parts = decoder.feed(data, event)
                     if decoder.done:
@@ -516,7 +520,7 @@ class HTTPClient:
             await response.aclose()
 
     async def _read(
-        self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog | None
+        self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog | None, url: str
     ) -> bytes | None:
         """The next body chunk (``None`` at the end), failing when none comes in time."""
         if watchdog is None:
@@ -531,7 +535,9 @@ class HTTPClient:
             if task.uncancel() > watchdog.cancelling_before:
                 raise  # cancelled from outside too: that cancellation wins
             raise StreamIdleTimeoutError(
-                f"no stream data for {self.stream_idle_timeout:g}s", provider=self.provider
+                f"no stream data for {self.stream_idle_timeout:g}s ({url})",
+                provider=self.provider,
+                url=url,
             ) from None
         finally:
             watchdog.received()
@@ -543,8 +549,10 @@ class HTTPClient:
         if not expected or not content_type or expected in content_type.lower():
             return
         head = (await response.aread())[:2000].decode("utf-8", errors="replace")
+        where = redact(str(response.request.url), self.secrets)
         raise InvalidResponseError(
-            f"expected a {expected} stream, got {content_type!r}",
+            f"expected a {expected} stream from {where}, got {content_type!r}: "
+            f"{body_excerpt(head, content_type)}",
             provider=self.provider,
             status_code=response.status_code,
             url=redact(str(response.request.url), self.secrets),
