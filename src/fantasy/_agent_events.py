@@ -1,11 +1,17 @@
 """Events of an agent stream (re-exported by :mod:`fantasy.agent`).
 
 An :class:`~fantasy.agent.AgentStream` yields, in order, for each step:
-:class:`StepStart`; every stream part of the model call (streaming mode only;
-:class:`~fantasy.retry.Retry` first when an attempt failed and is re-run, after which
-the parts of the new attempt follow and those already seen are dropped from the step);
-one :class:`~fantasy.stream.ToolResult` per client tool result, in call order; then
-:class:`StepFinish` with the finished step. While tools run, an agent used as a tool
+:class:`StepStart`; every stream part of the model call (streaming mode only), with a
+typed output's partial :class:`~fantasy.object.ObjectPart` after the part that changed
+it; one :class:`~fantasy.stream.ToolResult` per client tool result, in call order; the
+final ``ObjectPart`` when the step produced the typed output; then :class:`StepFinish`
+with the finished step.
+
+The :class:`~fantasy.retry.Retry` contract: a ``Retry`` voids exactly the model parts
+delivered since the step's ``StepStart`` or the previous ``Retry`` (``discarded`` is
+their number), and the partial outputs made from them; the parts of the new attempt
+follow, and the step is built from them alone. Nothing before the ``StepStart`` and no
+tool result is ever void (tools never run inside a retry). While tools run, an agent used as a tool
 (:meth:`~fantasy.agent.Agent.as_tool`) forwards its own events, each wrapped in a
 :class:`ToolEvent` (streaming runs only).
 """

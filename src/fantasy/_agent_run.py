@@ -321,6 +321,7 @@ class AgentRun(Generic[DepsT, OutputT]):
     ) -> Callable[[ValidatedCall], Awaitable[ToolOutcome]]:
         messages = tuple(plan.call.prompt)
         emit = events.emit
+        tool_errors = self.settings.tool_errors
 
         def context(checked: ValidatedCall) -> ToolContext[DepsT]:
             name = checked.call.tool_name
@@ -337,7 +338,9 @@ class AgentRun(Generic[DepsT, OutputT]):
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
             scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
             try:
-                outcome = await in_scope(scope, run_call(checked, context, self.execute_tool))
+                outcome = await in_scope(
+                    scope, run_call(checked, context, self.execute_tool, tool_errors)
+                )
             finally:  # usage spent by a tool counts even when it failed
                 self.tool_usage = self.tool_usage + scope.usage
             if isinstance(outcome.result.result, ErrorOutput):

@@ -5,24 +5,45 @@ Calls run in the model's order. Consecutive calls of parallel-safe tools
 at a time; any other call runs alone. Results are yielded in call order, batch by
 batch. Invalid calls are not run: their result is the validation error.
 
-A tool that raises sends the error message to the model (an ``ErrorOutput``); a
-:class:`~fantasy.errors.ToolExecutionError` aborts the run instead (other calls of its
-batch are cancelled). Cancelling the run cancels running tools.
+What a tool raises:
+
+* :class:`~fantasy.errors.ModelRetry`: its message goes to the model as the error
+  result, and the run goes on (never raised out of the run);
+* :class:`~fantasy.errors.ToolExecutionError`: the run ends with it (other calls of its
+  batch are cancelled); so does :class:`~fantasy.errors.UsageError` (fantasy misused
+  inside the tool: it always reaches the caller);
+* any other exception is logged once at WARNING with its traceback on the ``fantasy``
+  logger; with ``tool_errors="model"`` (the default) the model sees
+  ``"<ExceptionType>: <message>"`` and the exception is kept on the result's
+  ``exception``; with ``tool_errors="raise"`` it ends the run.
+
+Cancelling the run cancels running tools.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from fantasy._agent_settings import ToolErrors
 from fantasy._validation import ValidatedCall
 from fantasy.agent_tools import ToolContext, ToolResponse
 from fantasy.content import ToolResultContent
-from fantasy.errors import ToolExecutionError
+from fantasy.errors import ModelRetry, ToolExecutionError, UsageError
 
-__all__ = ["Execute", "ToolOutcome", "batches", "run_batch", "run_call"]
+__all__ = [
+    "Execute",
+    "ToolOutcome",
+    "batches",
+    "error_text",
+    "run_batch",
+    "run_call",
+]
+
+logger = logging.getLogger("fantasy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +54,10 @@ class ToolOutcome:
     stop_turn: bool = False
 
 
-def _error_text(error: Exception) -> str:
-    return str(error) or type(error).__name__
+def error_text(error: BaseException) -> str:
+    """What the model sees of a tool's exception: ``"<ExceptionType>: <message>"``."""
+    message = str(error)
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 Execute: TypeAlias = Callable[[ValidatedCall, ToolContext[Any]], Awaitable[ToolResponse]]
@@ -42,30 +65,56 @@ Execute: TypeAlias = Callable[[ValidatedCall, ToolContext[Any]], Awaitable[ToolR
 
 
 async def run_call(
-    checked: ValidatedCall, context: Callable[[ValidatedCall], ToolContext[Any]], execute: Execute
+    checked: ValidatedCall,
+    context: Callable[[ValidatedCall], ToolContext[Any]],
+    execute: Execute,
+    tool_errors: ToolErrors = "model",
 ) -> ToolOutcome:
-    """The outcome of one checked call: its validation error, or what its tool returned."""
+    """The outcome of one checked call: its validation error, or what its tool returned.
+
+    Raises:
+        ToolExecutionError: The tool aborted the run.
+        UsageError: fantasy was misused inside the tool (always reaches the caller).
+        Exception: What the tool raised, when ``tool_errors`` is ``"raise"``.
+    """
     call = checked.call
     if checked.tool is None or checked.arguments is None:
         error = call.validation_error or "invalid tool call"
         return ToolOutcome(_result(checked, ToolResponse(error=error)))
     try:
         response = await execute(checked, context(checked))
+    except ModelRetry as retry:  # the tool asks the model to try again: never raised
+        return ToolOutcome(_result(checked, ToolResponse(error=retry.message), retry))
     except ToolExecutionError as error:
         error.tool_name = error.tool_name or call.tool_name
         error.tool_call_id = error.tool_call_id or call.tool_call_id
         raise
-    except Exception as error:  # noqa: BLE001 - a tool failure goes back to the model
-        response = ToolResponse(error=_error_text(error))
+    except UsageError:
+        raise
+    except Exception as error:  # a tool's failure: to the model, or raised
+        logger.warning(
+            "tool %r (call %s) raised %s",
+            call.tool_name,
+            call.tool_call_id,
+            error_text(error),
+            exc_info=error,
+        )
+        if tool_errors == "raise":
+            error.add_note(f"raised by tool {call.tool_name!r} (call {call.tool_call_id})")
+            raise
+        return ToolOutcome(_result(checked, ToolResponse(error=error_text(error)), error))
     return ToolOutcome(_result(checked, response), response.stop_turn)
 
 
-def _result(checked: ValidatedCall, response: ToolResponse) -> ToolResultContent:
+def _result(
+    checked: ValidatedCall, response: ToolResponse, exception: BaseException | None = None
+) -> ToolResultContent:
     return ToolResultContent(
         tool_call_id=checked.call.tool_call_id,
         tool_name=checked.call.tool_name,
         result=response.output(),
         client_metadata=dict(response.client_metadata),
+        exception=exception,
     )
 
 

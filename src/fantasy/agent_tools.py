@@ -13,9 +13,11 @@
 
 A tool returns ``str``, :class:`ToolResponse`, a tool result output
 (:class:`~fantasy.messages.TextOutput`...), a pydantic model, or any JSON-encodable
-value (sent as JSON text). Raising an exception sends its message to the model as an
-error result; raising :class:`~fantasy.errors.ToolExecutionError` aborts the run. Sync
-functions run in a worker thread, never on the event loop.
+value (sent as JSON text). Raising an exception sends ``"<ExceptionType>: <message>"``
+to the model as an error result (or ends the run, with the agent's
+``tool_errors="raise"``); :class:`~fantasy.errors.ModelRetry` sends its message and
+asks the model to try again; :class:`~fantasy.errors.ToolExecutionError` aborts the run.
+Sync functions run in a worker thread, never on the event loop.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pydantic_core
 from pydantic import BaseModel, ValidationError
 from typing_extensions import ParamSpec, TypeVar
 
-from fantasy.errors import FantasyWarning, InvalidArgumentError
+from fantasy.errors import FantasyWarning, InvalidArgumentError, ToolInputError
 from fantasy.messages import ErrorOutput, MediaOutput, Message, TextOutput, ToolResultOutput
 from fantasy.schema import FunctionSchema, function_schema
 from fantasy.tools import FunctionTool, ProviderDefinedTool, check_tool_name
@@ -260,7 +262,7 @@ def _typed_runner(function: Callable[..., Any], signature: FunctionSchema) -> To
         try:
             parsed = signature.model.model_validate(data)
         except ValidationError as error:
-            raise InvalidArgumentError(_validation_message(signature.name, error)) from error
+            raise ToolInputError(_validation_message(signature.name, error)) from error
         values = {
             signature.parameters[field_name]: getattr(parsed, field_name)
             for field_name in type(parsed).model_fields

@@ -102,7 +102,12 @@ class ToolCallContent:
 @_serde.register("content")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ToolResultContent:
-    """The result of a tool call, run by the agent or by the provider."""
+    """The result of a tool call, run by the agent or by the provider.
+
+    ``exception`` is the exception a client tool raised (its ``result`` is then the
+    ``ErrorOutput`` the model saw). It is for the caller only: never sent, left out of
+    ``to_dict`` and of comparisons.
+    """
 
     tool_call_id: str
     tool_name: str
@@ -110,6 +115,9 @@ class ToolResultContent:
     provider_executed: bool = False
     client_metadata: Mapping[str, Any] = field(default_factory=dict)
     provider_metadata: Mapping[str, Any] = _metadata()
+    exception: BaseException | None = field(
+        default=None, compare=False, repr=False, metadata=meta("skip")
+    )
     type: Literal["tool-result"] = "tool-result"
 
 

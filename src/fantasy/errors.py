@@ -16,6 +16,7 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
     ├── ModelRetry               raised by a tool or output validator: the model tries again
+    │   └── ToolInputError       a tool's input failed conversion (also InvalidArgumentError)
     ├── UsageError               fantasy used in a way that cannot work (always reaches you)
     ├── UsageLimitExceeded       a run's usage limit: limit, usage, requests, result so far
     ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
@@ -56,6 +57,7 @@ __all__ = [
     "RequestTimeoutError",
     "StreamIdleTimeoutError",
     "ToolExecutionError",
+    "ToolInputError",
     "UsageError",
     "UsageLimitExceeded",
     "attempts_of",
@@ -368,6 +370,19 @@ class ModelRetry(FantasyError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
+        self.message = message
+
+
+class ToolInputError(ModelRetry, InvalidArgumentError):
+    """A tool's input failed its conversion (pydantic) after the schema check.
+
+    The model's mistake, not the tool's: it goes back to the model like
+    :class:`ModelRetry`, and it is an :class:`InvalidArgumentError` when a tool is
+    called directly.
+    """
+
+    def __init__(self, message: str) -> None:
+        InvalidArgumentError.__init__(self, message)
         self.message = message
 
 

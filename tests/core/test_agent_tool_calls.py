@@ -139,7 +139,10 @@ async def test_tool_exception_becomes_error_output() -> None:
     model = ScriptedModel([calls_response(("boom", "{}"), ("silent", "{}")), text_answer("sorry")])
     result = await Agent(model, tools=tools).generate("x")
     outputs = [r.result for r in result.steps[0].tool_results]
-    assert outputs == [ErrorOutput(error="the service is down"), ErrorOutput(error="RuntimeError")]
+    assert outputs == [
+        ErrorOutput(error="ValueError: the service is down"),
+        ErrorOutput(error="RuntimeError"),
+    ]
     assert result.text == "sorry"
 
 
