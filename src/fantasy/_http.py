@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import httpx
 
 from fantasy import stream
+from fantasy._client_loop import check_loop
 from fantasy._http_errors import body_excerpt, transport_error
 from fantasy._idle import IdleWatchdog
 from fantasy._sse import SSEFraming
@@ -310,6 +311,7 @@ class HTTPClient:
     async def _http(self) -> httpx.AsyncClient:
         """The injected client, or the one this object owns on the running loop."""
         if self._client is not None:
+            check_loop(self._client, self.provider)
             return self._client
         loop = asyncio.get_running_loop()
         owned = self._owned.get(loop)
