@@ -26,6 +26,9 @@ HEAVY = (
     "mcp.",
     "mcp_types",
     "httpx2",
+    "opentelemetry",
+    "fantasy.otel",
+    "genai_prices",
 )
 
 

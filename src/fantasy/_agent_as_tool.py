@@ -14,7 +14,9 @@ output as JSON. It is an ordinary
 * closing or cancelling the parent cancels the tool, which closes the sub-agent's
   stream (and its model's HTTP stream);
 * what it raises is handled as any tool's exception (sent to the parent's model as an
-  error result, or aborting the run for :class:`~fantasy.errors.ToolExecutionError`).
+  error result, or aborting the run for :class:`~fantasy.errors.ToolExecutionError`);
+  a sub-agent that pauses on calls needing approval (:mod:`fantasy.approval`) is such
+  an error: an agent used as a tool cannot pause its parent.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from fantasy._agent_events import StepFinish
 from fantasy._agent_tool_scope import current_scope
 from fantasy.agent_tools import NO_DEPS, AgentTool, ToolContext, ToolResponse, to_tool_response
+from fantasy.errors import FantasyError
 
 if TYPE_CHECKING:
     from fantasy.agent import Agent
@@ -71,6 +74,12 @@ def agent_as_tool(
                 if forward:
                     await scope.emit(event)
             result = await events.result()
+        if result.pending:
+            names = ", ".join(call.tool_name for call in result.pending)
+            raise FantasyError(
+                f"the agent paused on tool calls that wait for a decision ({names}); "
+                "an agent used as a tool cannot pause its parent"
+            )
         return to_tool_response(result.output)
 
     return AgentTool(name, description, PROMPT_SCHEMA, run, parallel=parallel)

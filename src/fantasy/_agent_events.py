@@ -13,7 +13,9 @@ their number), and the partial outputs made from them; the parts of the new atte
 follow, and the step is built from them alone. Nothing before the ``StepStart`` and no
 tool result is ever void (tools never run inside a retry). While tools run, an agent used as a tool
 (:meth:`~fantasy.agent.Agent.as_tool`) forwards its own events, each wrapped in a
-:class:`ToolEvent` (streaming runs only).
+:class:`ToolEvent` (streaming runs only). A call that must wait for approval or for an
+outside result is announced by a :class:`~fantasy.approval.PendingToolCall` instead of
+its result, and the run pauses after the step.
 """
 
 from __future__ import annotations
@@ -26,10 +28,18 @@ from fantasy import stream
 from fantasy._agent_results import StepResult
 from fantasy._agent_settings import Settings, fire
 from fantasy._object_stream import ObjectPart
+from fantasy.approval import PendingToolCall
 from fantasy.model import Call
 from fantasy.retry import Retry
 
-__all__ = ["AgentEvent", "StepFinish", "StepStart", "ToolEvent", "dispatch_part"]
+__all__ = [
+    "AgentEvent",
+    "StepFinish",
+    "StepStart",
+    "ToolEvent",
+    "dispatch_part",
+    "has_part_callbacks",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,7 +91,9 @@ class ToolEvent:
     type: Literal["tool-event"] = "tool-event"
 
 
-AgentEvent: TypeAlias = stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent
+AgentEvent: TypeAlias = (
+    stream.StreamPart | StepStart | StepFinish | Retry | ObjectPart | ToolEvent | PendingToolCall
+)
 """What an agent stream yields (:class:`~fantasy.object.ObjectPart`: typed output)."""
 
 
@@ -93,6 +105,19 @@ def _delta_callback(settings: Settings, part: stream.StreamPart) -> Callable[[An
     if isinstance(part, stream.ToolInputDelta):
         return settings.on_tool_input_delta
     return None
+
+
+def has_part_callbacks(settings: Settings) -> bool:
+    """Whether any callback wants the model's stream parts (else none is dispatched)."""
+    return any(
+        callback is not None
+        for callback in (
+            settings.on_part,
+            settings.on_text_delta,
+            settings.on_reasoning_delta,
+            settings.on_tool_input_delta,
+        )
+    )
 
 
 async def dispatch_part(settings: Settings, part: stream.StreamPart) -> None:

@@ -28,12 +28,17 @@ __all__ = ["initial_prompt", "step_messages", "with_system"]
 
 
 def initial_prompt(
-    system_prompt: str, history: Sequence[Message], prompt: str | None, files: Sequence[FilePart]
+    system_prompt: str,
+    history: Sequence[Message],
+    prompt: str | None,
+    files: Sequence[FilePart],
+    resuming: bool = False,
 ) -> list[Message]:
     """``[system] + history + [user: prompt text, then one part per file]``.
 
     Raises:
-        InvalidArgumentError: When there is nothing to send.
+        InvalidArgumentError: When there is nothing to send (a resumed run always has
+            its paused step to go on from).
     """
     messages: list[Message] = []
     if system_prompt:
@@ -42,7 +47,7 @@ def initial_prompt(
     if prompt is not None or files:
         text = () if prompt is None else (TextPart(text=prompt),)
         messages.append(Message(role="user", content=(*text, *files)))
-    if not any(message.role != "system" for message in messages):
+    if not resuming and not any(message.role != "system" for message in messages):
         raise InvalidArgumentError("give a prompt, files or messages", argument="prompt")
     return messages
 

@@ -24,6 +24,7 @@ output tool's error result in ``tool`` mode, as a user message otherwise. After
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from fantasy.content import Content, ToolCallContent, ToolResultContent, text_of
 from fantasy.errors import InvalidArgumentError, ModelRetry, NoObjectGeneratedError
 from fantasy.messages import ErrorOutput, Message, TextOutput, user_message
 from fantasy.model import Call, LanguageModel, ObjectMode
-from fantasy.retry import Retry
+from fantasy.stream import Retry, StreamPart
 from fantasy.tools import SpecificToolChoice, ToolChoice
 from fantasy.usage import FinishReason, Usage
 
@@ -136,12 +137,12 @@ class PartialOutputs:
         self._plan = plan
         self._collector = JSONCollector(plan)
 
-    def feed(self, event: object) -> ObjectPart | None:
-        """The partial output after ``event``, when it changed the visible value."""
-        if isinstance(event, Retry):
+    def feed(self, part: StreamPart) -> ObjectPart | None:
+        """The partial output after ``part``, when it changed the visible value."""
+        if isinstance(part, Retry):
             self._collector = JSONCollector(self._plan)
             return None
-        delta = self._collector.json_delta(event)  # type: ignore[arg-type]
+        delta = self._collector.json_delta(part)
         return self._collector.partial(delta) if delta else None
 
 
@@ -230,38 +231,36 @@ class RunOutput:
         self, content: Sequence[Content], client_calls: int, context: RunContext[Any]
     ) -> Verdict:
         calls = [item for item in content if self.is_output_call(item)]
+        if not calls:
+            if client_calls:
+                return Verdict()
+            rejection = f"Give your final answer by calling the tool {self.plan.tool_name!r}."
+            return Verdict(
+                rejection=rejection, raw_text=text_of(content), messages=(user_message(rejection),)
+            )
+        # The first valid call is the output; every call gets a result (a valid history).
+        chosen: Verdict | None = None
+        first_rejected: Verdict | None = None
         results: list[ToolResultContent] = []
-        verdict: Verdict | None = None
         for call in calls:
             assert isinstance(call, ToolCallContent)
-            if verdict is not None and verdict.done:
+            if chosen is not None:
                 value, rejection = None, "Only the first final output is used."
             else:
                 value, rejection = await self._judge_text(call.input or "{}", context)
+            if chosen is None and not rejection:
+                chosen = Verdict(done=True, value=value)
+            elif first_rejected is None and rejection and chosen is None:
+                first_rejected = Verdict(rejection=rejection, raw_text=call.input)
             output = ErrorOutput(error=rejection) if rejection else TextOutput(text=OUTPUT_RECEIVED)
             results.append(
                 ToolResultContent(
                     tool_call_id=call.tool_call_id, tool_name=call.tool_name, result=output
                 )
             )
-            if verdict is None or not verdict.done:
-                verdict = Verdict(
-                    done=not rejection, value=value, rejection=rejection, raw_text=call.input
-                )
-        if verdict is not None:
-            return Verdict(
-                done=verdict.done,
-                value=verdict.value,
-                rejection=verdict.rejection,
-                raw_text=verdict.raw_text,
-                results=tuple(results),
-            )
-        if client_calls:
-            return Verdict()
-        rejection = f"Give your final answer by calling the tool {self.plan.tool_name!r}."
-        return Verdict(
-            rejection=rejection, raw_text=text_of(content), messages=(user_message(rejection),)
-        )
+        verdict = chosen or first_rejected
+        assert verdict is not None
+        return dataclasses.replace(verdict, results=tuple(results))
 
     def reject(self, verdict: Verdict, usage: Usage, finish_reason: FinishReason) -> None:
         """Count a rejection; raise when no retry is left.

@@ -6,12 +6,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import reduce
-from typing import Any, Generic, cast
+from typing import TYPE_CHECKING, Any, Generic, cast
 
 import pydantic_core
 from typing_extensions import TypeVar
 
 from fantasy.agent_tools import AnyTool, DepsT, RunContext
+from fantasy.approval import PendingToolCall
 from fantasy.content import (
     Content,
     TextContent,
@@ -24,6 +25,9 @@ from fantasy.model import LanguageModel
 from fantasy.response import Response
 from fantasy.tools import ToolChoice
 from fantasy.usage import CallWarning, FinishReason, Usage
+
+if TYPE_CHECKING:
+    from fantasy.cost import Cost
 
 __all__ = [
     "AgentResult",
@@ -52,6 +56,8 @@ class StopReason(StrEnum):
     """``max_steps`` steps were taken while the model still asked for tools."""
     STOP_TURN = "stop-turn"
     """A tool answered with ``ToolResponse(stop_turn=True)``."""
+    TOOLS_PENDING = "tools-pending"
+    """Tool calls wait for approval or for an outside result (``AgentResult.pending``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +93,11 @@ class StepResult:
     def finish_reason(self) -> FinishReason:
         """Why the model stopped."""
         return self.response.finish_reason
+
+    @property
+    def cost(self) -> Cost | None:
+        """What the step's model call cost (``None`` when unknown)."""
+        return self.response.cost
 
     @property
     def warnings(self) -> tuple[CallWarning, ...]:
@@ -148,13 +159,16 @@ class AgentResult(Generic[OutputT]):
         stop_reason: Why the loop ended (:class:`StopReason`).
         output: The typed output (an instance of the agent's ``output_type``); without
             an ``output_type``, the final text (:attr:`text`). After :meth:`from_dict`,
-            the output's JSON data.
+            the output's JSON data. Not set while tool calls are pending.
+        pending: The tool calls waiting for a decision when the run paused
+            (``stop_reason == StopReason.TOOLS_PENDING``; see :mod:`fantasy.approval`).
     """
 
     steps: tuple[StepResult, ...]
     prompt: tuple[Message, ...] = ()
     stop_reason: StopReason = StopReason.FINISHED
     output: OutputT = NO_OUTPUT
+    pending: tuple[PendingToolCall, ...] = ()
 
     @property
     def response(self) -> Response:
@@ -176,6 +190,16 @@ class AgentResult(Generic[OutputT]):
     def total_usage(self) -> Usage:
         """The usage of all steps added up, with that of agents run as their tools."""
         return reduce(lambda total, step: total + step.usage + step.tool_usage, self.steps, Usage())
+
+    @property
+    def cost(self) -> Cost | None:
+        """What the run's model calls cost, summed; ``None`` when any step's is unknown.
+
+        Agents run as tools are not included (their usage is, in :attr:`total_usage`).
+        """
+        from fantasy.cost import total_cost
+
+        return total_cost(step.cost for step in self.steps)
 
     @property
     def messages(self) -> tuple[Message, ...]:
@@ -203,6 +227,7 @@ class AgentResult(Generic[OutputT]):
             "prompt": [message.to_dict() for message in self.prompt],
             "stop_reason": self.stop_reason.value,
             "output": pydantic_core.to_jsonable_python(self.output, fallback=repr),
+            "pending": [call.to_dict() for call in self.pending],
         }
 
     @classmethod
@@ -213,6 +238,7 @@ class AgentResult(Generic[OutputT]):
             prompt=tuple(Message.from_dict(message) for message in data.get("prompt", ())),
             stop_reason=StopReason(data.get("stop_reason", StopReason.FINISHED)),
             output=cast(Any, data.get("output")),
+            pending=tuple(PendingToolCall.from_dict(item) for item in data.get("pending", ())),
         )
 
 

@@ -23,11 +23,18 @@ import dataclasses
 import inspect
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias
 
 from fantasy import stream
-from fantasy._agent_events import AgentEvent, StepFinish, StepStart, dispatch_part
+from fantasy._agent_approval import Resume, ToolGate
+from fantasy._agent_events import (
+    AgentEvent,
+    StepFinish,
+    StepStart,
+    dispatch_part,
+    has_part_callbacks,
+)
 from fantasy._agent_limits import RunLimits
 from fantasy._agent_messages import step_messages
 from fantasy._agent_output import OutputSpec, RunOutput, Verdict
@@ -43,6 +50,7 @@ from fantasy._agent_settings import Settings, fire
 from fantasy._agent_tool_scope import ToolEvents, ToolScope, in_scope
 from fantasy._agent_tools_run import ToolOutcome, batches, run_batch, run_call
 from fantasy._object_stream import ObjectPart
+from fantasy._telemetry import CallScope, RunTrace, Tracer, end_run, note_retry, tracer_for
 from fantasy._validation import ValidatedCall, validate_tool_call
 from fantasy.agent_tools import (
     NO_DEPS,
@@ -53,6 +61,7 @@ from fantasy.agent_tools import (
     ToolResponse,
     run_tool,
 )
+from fantasy.approval import PendingToolCall
 from fantasy.content import Content, SourceContent, ToolCallContent, ToolResultContent
 from fantasy.errors import FantasyError, NoObjectGeneratedError
 from fantasy.messages import ErrorOutput, Message, system_message
@@ -95,68 +104,96 @@ class ModelRequest:
         request.plan, request.response, request._events = plan, response, _nothing()
         return request
 
-    def __aiter__(self) -> AsyncGenerator[AgentEvent, None]:
+    def __aiter__(self) -> AsyncGenerator[stream.StreamPart, None]:
         return self._events
 
     async def aclose(self) -> None:
         """Stop the request (closes the model's stream)."""
         await self._events.aclose()
 
-    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[AgentEvent, None]:
+    async def _attempts(self, run: AgentRun[Any, Any]) -> AsyncGenerator[stream.StreamPart, None]:
         settings = run.settings
         retrier = Retrier(settings.retry)
+        dispatch = has_part_callbacks(settings)
         while True:
             delivered = 0
             failure: Exception | None = None
-            if run.streaming:
-                accumulator = stream.StreamAccumulator()
-                parts = self.plan.model.stream(self.plan.call)
-                try:
-                    next_part = parts.__anext__
-                    while True:
-                        try:
-                            part = await next_part()
-                        except StopAsyncIteration:
-                            break
-                        except Exception as error:  # noqa: BLE001 - classified by the retrier
-                            failure = error
-                            break
-                        if isinstance(part, stream.Error):
-                            if not isinstance(part.error, Exception):
-                                raise part.error
-                            failure = part.error
-                            break
-                        if isinstance(part, stream.Retry):
-                            # The model retried or switched models by itself: the
-                            # parts delivered so far are void, as after our own retry.
-                            accumulator.reset()
-                            part = dataclasses.replace(part, discarded=delivered)
-                            delivered = 0
-                            await fire(settings.on_retry, part)
+            with CallScope(run.trace, self.plan.model, self.plan.call, run.streaming) as traced:
+                if run.streaming:
+                    accumulator = stream.StreamAccumulator()
+                    parts = self.plan.model.stream(self.plan.call)
+                    try:
+                        next_part = parts.__anext__
+                        while True:
+                            try:
+                                part = await next_part()
+                            except StopAsyncIteration:
+                                break
+                            except Exception as error:  # noqa: BLE001 - classified by the retrier
+                                failure = error
+                                break
+                            if isinstance(part, stream.Error):
+                                failure = _failure(part)
+                                break
+                            if isinstance(part, stream.Retry):
+                                # The model retried or switched models by itself: the
+                                # parts delivered so far are void, as after our own retry.
+                                accumulator.reset()
+                                part = dataclasses.replace(part, discarded=delivered)
+                                delivered = 0
+                                await fire(settings.on_retry, part)
+                                yield part
+                                continue
+                            accumulator.add(part)
+                            if dispatch:  # for speed: no coroutine per part without callbacks
+                                await dispatch_part(settings, part)
+                            delivered += 1
                             yield part
-                            continue
-                        accumulator.add(part)
-                        await dispatch_part(settings, part)
-                        delivered += 1
-                        yield part
-                finally:
-                    await _close(parts)
-                if failure is None:
-                    self.response = accumulator.response()
-                    return
-            else:
-                try:
-                    self.response = await self.plan.model.generate(self.plan.call)
-                    return
-                except Exception as error:  # noqa: BLE001 - classified by the retrier
-                    failure = error
+                    finally:
+                        await _close(parts)
+                    if failure is None:
+                        self.response = accumulator.response()
+                else:
+                    failure = await self._generate()
+                self._settle(traced, failure)
+            if failure is None:
+                return
             retry = dataclasses.replace(retrier.next_retry(failure), discarded=delivered)
+            note_retry(run.trace, retry)
             await fire(settings.on_retry, retry)
             yield retry
             await asyncio.sleep(retry.delay)
 
+    def _settle(self, traced: CallScope, failure: Exception | None) -> None:
+        """Record how the attempt ended: the response names its provider; the trace is told."""
+        response = self.response if failure is None else None
+        if response is not None and not response.info.provider:
+            self.response = response = _answered_by(response, self.plan.model)
+        traced.ended(response, failure)
 
-async def _nothing() -> AsyncGenerator[AgentEvent, None]:
+    async def _generate(self) -> Exception | None:
+        """One non-streaming attempt: sets ``response``, or returns why it failed."""
+        try:
+            self.response = await self.plan.model.generate(self.plan.call)
+        except Exception as error:  # noqa: BLE001 - classified by the retrier
+            return error
+        return None
+
+
+def _answered_by(response: Response, model: LanguageModel) -> Response:
+    """``response`` naming the provider that answered (for its price)."""
+    info = dataclasses.replace(response.info, provider=model.provider)
+    return dataclasses.replace(response, info=info)
+
+
+def _failure(part: stream.Error) -> Exception:
+    """The error of an in-band error part (anything but an ``Exception`` is raised)."""
+    if not isinstance(part.error, Exception):
+        raise part.error
+    return part.error
+
+
+async def _nothing() -> AsyncGenerator[stream.StreamPart, None]:
     return
     yield  # an async generator that yields nothing
 
@@ -182,6 +219,7 @@ class _StepOutcome:
     client_calls: int = 0
     stop_turn: bool = False
     verdict: Verdict | None = None
+    pending: list[PendingToolCall] = field(default_factory=list)
 
 
 class AgentRun(Generic[DepsT, OutputT]):
@@ -197,8 +235,11 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: The run's dependencies.
         output: The typed output being asked for (``None``: the text is the output).
         steps: The steps taken so far.
-        usage: The usage of every model call so far (those of agents run as tools too).
+        usage: The usage of every model call so far, the current step's included once
+            its response has arrived (and that of agents run as tools).
         tool_usage: The usage reported by the current step's tools so far.
+        resume: The paused step this run resumes (:mod:`fantasy.approval`), if any.
+        pending: The calls left waiting when the run paused.
         result: The result, once the run has finished.
         error: The error that ended the run, if one did.
     """
@@ -214,7 +255,9 @@ class AgentRun(Generic[DepsT, OutputT]):
         deps: DepsT = NO_DEPS,
         output: OutputSpec | None = None,
         system_prompt: SystemPrompt = "",
+        resume: Resume | None = None,
         toolsets: tuple[Toolset, ...] = (),
+        tracer: Tracer | None = None,
     ) -> None:
         self.model = model
         self.tools = tools
@@ -225,6 +268,9 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.deps = deps
         self.output = None if output is None else RunOutput(output, model, [t.name for t in tools])
         self._system_prompt = system_prompt
+        self.resume = resume
+        self.gate = ToolGate(resume)
+        self.pending: tuple[PendingToolCall, ...] = ()
         self.steps: list[StepResult] = []
         self.produced: list[Message] = []
         self.usage = Usage()
@@ -233,6 +279,8 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.limits = RunLimits(settings.usage_limits, settings.max_steps)
         self.result: AgentResult[OutputT] | None = None
         self.error: BaseException | None = None
+        self._tracer = tracer_for(tracer)
+        self.trace: RunTrace | None = None
 
     def context(self, step_number: int, messages: tuple[Message, ...]) -> RunContext[DepsT]:
         """The run's context for code called in step ``step_number``."""
@@ -260,12 +308,29 @@ class AgentRun(Generic[DepsT, OutputT]):
         """
         assert checked.tool is not None
         assert checked.arguments is not None
-        return await run_tool(checked.tool.run, checked.arguments, context)
+        if self.trace is None:
+            return await run_tool(checked.tool.run, checked.arguments, context)
+        with self.trace.tool_call(checked.call) as traced:
+            response = await run_tool(checked.tool.run, checked.arguments, context)
+            traced.ended(response)
+            return response
+
+    def _step_request(self, plan: StepPlan) -> ModelRequest:
+        """The step's request, counted against the limits; a resumed step's is a replay.
+
+        A resumed step's model answer is in the history: it is replayed, not requested.
+        """
+        if self.resume is not None and not self.steps:
+            return ModelRequest.completed(plan, self.resume.response())
+        self.limits.request(self.usage, self._partial())
+        return self.request(plan)
 
     # --- one step ----------------------------------------------------------------------
 
     async def _start(self) -> None:
-        """Resolve a dynamic system prompt (once, before the first step)."""
+        """Open the run's trace; resolve a dynamic system prompt (once, before step one)."""
+        if self._tracer is not None:
+            self.trace = self._tracer.agent_run(self)
         if callable(self._system_prompt):
             text = self._system_prompt(self.context(0, self.prompt))
             if inspect.isawaitable(text):
@@ -336,6 +401,9 @@ class AgentRun(Generic[DepsT, OutputT]):
             )
 
         async def run_one(checked: ValidatedCall) -> ToolOutcome:
+            answered = await self.gate.check(checked)
+            if answered is not None:
+                return answered  # known, decided or pending: not run now
             scope = ToolScope(checked.call.tool_call_id, checked.call.tool_name, emit)
             try:
                 outcome = await in_scope(
@@ -343,7 +411,7 @@ class AgentRun(Generic[DepsT, OutputT]):
                 )
             finally:  # usage spent by a tool counts even when it failed
                 self.tool_usage = self.tool_usage + scope.usage
-            if isinstance(outcome.result.result, ErrorOutput):
+            if outcome.result is not None and isinstance(outcome.result.result, ErrorOutput):
                 name = checked.call.tool_name
                 self.tool_failures[name] = self.tool_failures.get(name, 0) + 1
             return outcome
@@ -352,15 +420,14 @@ class AgentRun(Generic[DepsT, OutputT]):
 
     async def _judge(self, plan: StepPlan, outcome: _StepOutcome, response: Response) -> None:
         """Check the step's answer against the typed output (when there is one)."""
-        if self.output is None:
-            return
+        if self.output is None or outcome.pending:
+            return  # a paused step is judged when it is resumed
         context = self.context(plan.number, tuple(plan.call.prompt))
-        usage = self.usage + response.usage
         verdict = await self.output.judge(outcome.content, outcome.client_calls, context)
         outcome.content.extend(verdict.results)
         outcome.verdict = verdict
         if verdict.rejection:
-            self.output.reject(verdict, usage, response.finish_reason)
+            self.output.reject(verdict, self.usage, response.finish_reason)
 
     def _record(self, response: Response, outcome: _StepOutcome) -> StepResult:
         content = outcome.content
@@ -375,11 +442,14 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.tool_usage = Usage()
         self.steps.append(step)
         self.produced.extend(step.messages)
-        self.usage = self.usage + step.usage + step.tool_usage
+        self.usage = self.usage + step.tool_usage  # the model's usage counted on arrival
         return step
 
     def _stop_reason(self, outcome: _StepOutcome) -> StopReason | None:
         """Why the loop ends after the last step, or ``None`` to go on."""
+        if outcome.pending:
+            self.pending = tuple(outcome.pending)
+            return StopReason.TOOLS_PENDING
         verdict = outcome.verdict
         if verdict is not None and verdict.done:
             return StopReason.FINISHED
@@ -404,6 +474,13 @@ class AgentRun(Generic[DepsT, OutputT]):
         return AgentResult(steps=steps, prompt=self.prompt)
 
     def _finish(self, reason: StopReason, verdict: Verdict | None) -> AgentResult[OutputT]:
+        if reason is StopReason.TOOLS_PENDING:  # paused: no output yet
+            return AgentResult(
+                steps=tuple(self.steps),
+                prompt=self.prompt,
+                stop_reason=reason,
+                pending=self.pending,
+            )
         if self.output is None:
             partial = self._partial()
             text: Any = partial.text  # without an output type, the output is the text
@@ -433,10 +510,18 @@ class AgentRun(Generic[DepsT, OutputT]):
                 async for event in tool_events:
                     yield event  # what the tools emit while they run (ToolEvent)
             for done in forwarded.result or ():
+                if done.result is None:
+                    if done.pending is not None:
+                        outcome.pending.append(done.pending)
+                        yield done.pending
+                    continue
                 outcome.content.append(done.result)
                 outcome.stop_turn = outcome.stop_turn or done.stop_turn
+                if self.gate.known(done.result.tool_call_id):
+                    continue  # ran before the run paused: already reported then
                 await fire(self.settings.on_tool_result, done.result)
                 yield _result_event(done.result)
+        self.gate.close_step()
 
     async def events(self) -> AsyncGenerator[AgentEvent, None]:
         """Run the loop, yielding its events; the outcome lands in ``result``/``error``.
@@ -458,24 +543,22 @@ class AgentRun(Generic[DepsT, OutputT]):
                 start = StepStart(step_number=plan.number, call=plan.call)
                 await fire(settings.on_step_start, start)
                 yield start
-                self.limits.request(self.usage, self._partial())
-                request = self.request(plan)
+                request = self._step_request(plan)
                 partials = output.partials() if output is not None and self.streaming else None
                 async with aclosing(request):
-                    async for event in request:
-                        yield event
-                        if partials is not None and (partial := partials.feed(event)):
+                    async for part in request:
+                        yield part
+                        if partials is not None and (partial := partials.feed(part)):
                             yield partial
                 response = request.response
                 if response is None:
                     raise FantasyError("the model request ended without a response")
-                self.limits.tokens(self.usage + response.usage, self._partial(response))
+                self.usage = self.usage + response.usage
+                self.limits.tokens(self.usage, self._partial(response))
                 outcome = _StepOutcome(content=list(response.content))
                 checked = await self._validate(plan, outcome.content)
                 outcome.client_calls = len(checked)
-                self.limits.tools(
-                    len(checked), self.usage + response.usage, self._partial(response)
-                )
+                self.limits.tools(self.gate.fresh(checked), self.usage, self._partial(response))
                 async with aclosing(self._run_tools(plan, outcome, checked)) as tool_events:
                     async for event in tool_events:
                         yield event
@@ -495,3 +578,4 @@ class AgentRun(Generic[DepsT, OutputT]):
             raise
         finally:
             await toolsets.aclose()
+            end_run(self.trace, self.result, self.error)  # neither: closed or cancelled

@@ -17,6 +17,8 @@ What a tool raises:
   ``"<ExceptionType>: <message>"`` and the exception is kept on the result's
   ``exception``; with ``tool_errors="raise"`` it ends the run.
 
+:class:`~fantasy.approval.CallDeferred` leaves the call pending (the run pauses).
+
 Cancelling the run cancels running tools.
 """
 
@@ -31,6 +33,7 @@ from typing import Any, TypeAlias
 from fantasy._agent_settings import ToolErrors
 from fantasy._validation import ValidatedCall
 from fantasy.agent_tools import ToolContext, ToolResponse
+from fantasy.approval import CallDeferred, PendingKind, PendingToolCall
 from fantasy.content import ToolResultContent
 from fantasy.errors import ModelRetry, ToolExecutionError, UsageError
 
@@ -39,6 +42,7 @@ __all__ = [
     "ToolOutcome",
     "batches",
     "error_text",
+    "pending_call",
     "run_batch",
     "run_call",
 ]
@@ -48,10 +52,15 @@ logger = logging.getLogger("fantasy")
 
 @dataclass(frozen=True, slots=True)
 class ToolOutcome:
-    """One client tool result and whether the tool asked to end the loop."""
+    """One client tool result and whether the tool asked to end the loop.
 
-    result: ToolResultContent
+    A call waiting for approval or for a result from outside has no ``result`` but a
+    ``pending`` entry instead.
+    """
+
+    result: ToolResultContent | None
     stop_turn: bool = False
+    pending: PendingToolCall | None = None
 
 
 def error_text(error: BaseException) -> str:
@@ -89,6 +98,8 @@ async def run_call(
         error.tool_name = error.tool_name or call.tool_name
         error.tool_call_id = error.tool_call_id or call.tool_call_id
         raise
+    except CallDeferred:
+        return ToolOutcome(None, pending=pending_call(checked, "deferred"))
     except UsageError:
         raise
     except Exception as error:  # a tool's failure: to the model, or raised
@@ -104,6 +115,16 @@ async def run_call(
             raise
         return ToolOutcome(_result(checked, ToolResponse(error=error_text(error)), error))
     return ToolOutcome(_result(checked, response), response.stop_turn)
+
+
+def pending_call(checked: ValidatedCall, kind: PendingKind) -> PendingToolCall:
+    """The pending entry of a valid call that is not run now."""
+    return PendingToolCall(
+        tool_call_id=checked.call.tool_call_id,
+        tool_name=checked.call.tool_name,
+        arguments=dict(checked.arguments or {}),
+        kind=kind,
+    )
 
 
 def _result(

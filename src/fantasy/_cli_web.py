@@ -165,6 +165,14 @@ def command_web(args: argparse.Namespace) -> int:
         f"fantasy web: serving the chat page on http://{HOST}:{port}/ (Ctrl-C stops)\n"
     )
     sys.stdout.flush()
-    config = uvicorn.Config(app(agent), log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app(agent),
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+        http="h11",
+        ws="none",
+        loop="asyncio",
+    )
     uvicorn.Server(config).run(sockets=[listener])
     return 0

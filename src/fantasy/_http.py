@@ -22,14 +22,15 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from fantasy import stream
 from fantasy._client_loop import check_loop
+from fantasy._credentials import CredentialRefresh, adopt, refreshed_headers
 from fantasy._http_errors import body_excerpt, transport_error
 from fantasy._idle import IdleWatchdog
 from fantasy._sse import SSEFraming
@@ -46,6 +47,8 @@ from fantasy.errors import (
     register_secret,
 )
 from fantasy.stream import StreamPart
+
+T = TypeVar("T")
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -272,7 +275,14 @@ class HTTPClient:
         secrets: Strings (API keys) scrubbed from every error.
         error_parser: Reads the provider's error body.
         auth: An ``httpx.Auth`` (SigV4, OAuth bearer tokens) applied per request.
+
+    Attributes:
+        on_auth_error: Called once when a request fails authentication (401/403); the
+            headers it returns replace the client's and the request is sent once more
+            (see :mod:`fantasy._credentials`).
     """
+
+    on_auth_error: CredentialRefresh | None = None
 
     def __init__(
         self,
@@ -364,6 +374,17 @@ class HTTPClient:
             parser=self.error_parser,
         )
 
+    async def _with_refresh(self, send: Callable[[], Awaitable[T]]) -> T:
+        """``send()``, and after an authentication error once more with refreshed headers."""
+        try:
+            return await send()
+        except AuthenticationError as error:
+            new = await refreshed_headers(self.on_auth_error, error)
+            if new is None:
+                raise
+        self.secrets += adopt(new, self.headers)
+        return await send()
+
     def _url_error(self, error: Exception, url: str) -> InvalidArgumentError:
         # A bad URL (no http(s) scheme, malformed) is a setting to fix, not a transient
         # transport failure: never retried.
@@ -384,7 +405,8 @@ class HTTPClient:
         user_agent: str | None = None,
     ) -> tuple[Any, httpx.Headers]:
         """POST ``body`` as JSON; return the decoded JSON answer and response headers."""
-        try:
+
+        async def send() -> httpx.Response:
             client = await self._http()
             response = await client.post(
                 url,
@@ -394,6 +416,10 @@ class HTTPClient:
                 timeout=self._request_timeout,
             )
             await self._raise_for_status(response)
+            return response
+
+        try:
+            response = await self._with_refresh(send)
         except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
             raise self._url_error(error, url) from error
         except httpx.TransportError as error:
@@ -489,7 +515,7 @@ class HTTPClient:
     ) -> AsyncGenerator[StreamPart, None]:
         for part in first:
             yield part
-        response = await self._open(url, body, headers, user_agent)
+        response = await self._with_refresh(lambda: self._open(url, body, headers, user_agent))
         watchdog = (
             None if self.stream_idle_timeout is None else IdleWatchdog(self.stream_idle_timeout)
         )

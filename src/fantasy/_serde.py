@@ -4,6 +4,13 @@ Each value class registers under a *family* ("part", "content", "output", ...) a
 tag (its ``type`` field). Fields that need conversion say so in their dataclass
 metadata: ``{"serde": "bytes"}`` (base64), ``{"serde": "provider"}`` (typed provider
 options/metadata) or ``{"serde": "<family>"}`` (nested values of that family).
+
+Two JSON forms are read and written. fantasy's own puts a value's fields next to its
+``type``: ``{"type": "text", "text": "hi"}``. Fantasy Go's wraps them in an envelope:
+``{"type": "text", "data": {"text": "hi"}}`` (for message parts, tool-result outputs
+and content items; provider options and metadata use the envelope in both forms).
+:func:`decode` reads either; :func:`encode` writes Go's with ``go_json=True``, so one
+conversation can move between a Go service and a Python one.
 """
 
 from __future__ import annotations
@@ -32,7 +39,14 @@ def register(family: str) -> Any:
     return wrap
 
 
-def _encode_value(value: Any, kind: str | None) -> Any:
+def _is_registered(value: Any) -> bool:
+    tag = getattr(value, "type", None)
+    return isinstance(tag, str) and any(
+        _FAMILIES.get(family, {}).get(tag) is type(value) for family in _FAMILIES
+    )
+
+
+def _encode_value(value: Any, kind: str | None, go_json: bool = False) -> Any:
     if value is None:
         return None
     if kind == "bytes":
@@ -42,26 +56,41 @@ def _encode_value(value: Any, kind: str | None) -> Any:
 
         return dump_provider_map(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return encode(value)
+        return encode(value, go_json=go_json)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, list | tuple):
-        return [_encode_value(item, kind) for item in value]
+        return [_encode_value(item, kind, go_json) for item in value]
     if isinstance(value, Mapping):
-        return {str(k): _encode_value(v, None) for k, v in value.items()}
+        return {str(k): _encode_value(v, None, go_json) for k, v in value.items()}
     return value
 
 
-def encode(obj: Any) -> dict[str, Any]:
-    """Encode a registered (or plain) dataclass into JSON-ready data."""
+def encode(obj: Any, *, go_json: bool = False) -> dict[str, Any]:
+    """Encode a registered (or plain) dataclass into JSON-ready data.
+
+    ``go_json``: registered values (parts, outputs, content) as Fantasy Go's
+    ``{"type": ..., "data": {...}}`` envelopes, at every depth.
+    """
     out: dict[str, Any] = {}
     for field in dataclasses.fields(obj):
         value = getattr(obj, field.name)
         kind = field.metadata.get("serde")
         if kind == "skip":
             continue
-        out[field.name] = _encode_value(value, kind)
+        out[field.name] = _encode_value(value, kind, go_json)
+    if go_json and _is_registered(obj):
+        tag = out.pop("type")
+        return {"type": tag, "data": out}
     return out
+
+
+def _unwrap(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Fantasy Go's ``{"type": t, "data": {...}}`` envelope as fantasy's flat form."""
+    inner = data.get("data")
+    if len(data) == 2 and "type" in data and isinstance(inner, Mapping):
+        return {**inner, "type": data["type"]}
+    return data
 
 
 def _decode_value(value: Any, kind: str | None) -> Any:
@@ -98,8 +127,11 @@ def decode_fields(cls: type[Any], data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def decode(data: Mapping[str, Any], family: str) -> Any:
-    """Decode data produced by :func:`encode` for a class registered in ``family``."""
+    """Decode data produced by :func:`encode` (either form) for a class of ``family``."""
     registry = _FAMILIES.get(family, {})
+    if not isinstance(data, Mapping):
+        raise InvalidArgumentError(f"a {family} must be a JSON object, not {type(data).__name__}")
+    data = _unwrap(data)
     tag = data.get("type")
     cls = registry.get(tag) if isinstance(tag, str) else None
     if cls is None:

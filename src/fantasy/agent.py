@@ -45,6 +45,7 @@ from collections.abc import AsyncIterator, Callable, Generator, Iterator, Mappin
 from types import TracebackType, UnionType
 from typing import Any, Generic, Unpack, cast
 
+from fantasy._agent_approval import find_resume
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
 from fantasy._agent_limits import UsageLimits
 from fantasy._agent_messages import initial_prompt
@@ -60,6 +61,7 @@ from fantasy._agent_results import (
 from fantasy._agent_run import AgentRun, ModelRequest, SystemPrompt
 from fantasy._agent_settings import DEFAULT_MAX_STEPS, AgentOptions, PrepareStep, Settings
 from fantasy._sync import iter_sync, run_sync
+from fantasy._telemetry import Tracer
 from fantasy._validation import InvalidToolCallError, RepairToolCall
 from fantasy.agent_tools import (
     NO_DEPS,
@@ -71,6 +73,14 @@ from fantasy.agent_tools import (
     ToolContext,
     ToolResponse,
     tool,
+)
+from fantasy.approval import (
+    CallDeferred,
+    PendingToolCall,
+    ToolDecision,
+    approve,
+    deny,
+    supply,
 )
 from fantasy.errors import FantasyError, InvalidArgumentError, ModelRetry, UsageLimitExceeded
 from fantasy.messages import FilePart, Message
@@ -89,11 +99,13 @@ __all__ = [
     "AgentStream",
     "AgentStreamSync",
     "AgentTool",
+    "CallDeferred",
     "ExecutableProviderTool",
     "InvalidToolCallError",
     "ModelRequest",
     "ModelRetry",
     "OutputValidator",
+    "PendingToolCall",
     "PrepareStep",
     "PrepareStepContext",
     "PrepareStepResult",
@@ -106,11 +118,15 @@ __all__ = [
     "StepStart",
     "StopReason",
     "SystemPrompt",
-    "ToolEvent",
     "ToolContext",
+    "ToolDecision",
+    "ToolEvent",
     "ToolResponse",
     "UsageLimitExceeded",
     "UsageLimits",
+    "approve",
+    "deny",
+    "supply",
     "tool",
 ]
 
@@ -273,6 +289,9 @@ class Agent(Generic[DepsT, OutputT]):
     run_type: type[AgentRun[Any, Any]] = AgentRun
     """The run class; a subclass may wrap its seams (``request``, ``execute_tool``)."""
 
+    tracer: Tracer | None = None
+    """This agent's tracer (``fantasy.otel.instrument(agent)`` sets it); else the global one."""
+
     def __init__(
         self,
         model: LanguageModel,
@@ -318,19 +337,26 @@ class Agent(Generic[DepsT, OutputT]):
         files: Sequence[FilePart],
         deps: DepsT,
         options: dict[str, Any],
+        decisions: Sequence[ToolDecision] = (),
     ) -> AgentStream[OutputT]:
         system = self.system_prompt
         static = system if isinstance(system, str) else ""
+        new_input = prompt is not None or bool(files)
+        resume = find_resume(messages, decisions, self.tools, new_input=new_input)
+        if resume is not None:
+            messages = resume.history
         run: AgentRun[DepsT, OutputT] = self.run_type(
             model=self.model,
             tools=self.tools,
             toolsets=self.toolsets,
-            prompt=tuple(initial_prompt(static, messages, prompt, files)),
+            prompt=tuple(initial_prompt(static, messages, prompt, files, resume is not None)),
             settings=Settings.resolve(self._options, options),
             streaming=streaming,
             deps=deps,
             output=self.output,
             system_prompt="" if isinstance(system, str) else system,
+            resume=resume,
+            tracer=self.tracer,
         )
         return AgentStream(run)
 
@@ -372,6 +398,7 @@ class Agent(Generic[DepsT, OutputT]):
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
         deps: DepsT = NO_DEPS,
+        decisions: Sequence[ToolDecision] = (),
         **options: Unpack[AgentOptions],
     ) -> AgentResult[OutputT]:
         """Run the agent with non-streaming model calls.
@@ -381,12 +408,16 @@ class Agent(Generic[DepsT, OutputT]):
             messages: Conversation history placed before the prompt.
             files: Files attached to the prompt's user message.
             deps: The run's dependencies (``ctx.deps`` of tools, hooks and validators).
+            decisions: Resume a run paused on pending tool calls (the paused history in
+                ``messages``, no new prompt): approve, deny or supply each
+                (:mod:`fantasy.approval`).
             **options: Per-call overrides of the agent's options.
 
         Raises:
             NoObjectGeneratedError: No valid typed output within ``output_retries``.
         """
-        async with self._run(False, prompt, messages, files, deps, dict(options)) as events:
+        run = self._run(False, prompt, messages, files, deps, dict(options), decisions)
+        async with run as events:
             return await events.result()
 
     def stream(
@@ -396,6 +427,7 @@ class Agent(Generic[DepsT, OutputT]):
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
         deps: DepsT = NO_DEPS,
+        decisions: Sequence[ToolDecision] = (),
         **options: Unpack[AgentOptions],
     ) -> AgentStream[OutputT]:
         """Run the agent with streaming model calls; iterate the returned stream.
@@ -405,9 +437,12 @@ class Agent(Generic[DepsT, OutputT]):
             messages: Conversation history placed before the prompt.
             files: Files attached to the prompt's user message.
             deps: The run's dependencies (``ctx.deps`` of tools, hooks and validators).
+            decisions: Resume a run paused on pending tool calls (the paused history in
+                ``messages``, no new prompt): approve, deny or supply each
+                (:mod:`fantasy.approval`).
             **options: Per-call overrides of the agent's options.
         """
-        return self._run(True, prompt, messages, files, deps, dict(options))
+        return self._run(True, prompt, messages, files, deps, dict(options), decisions)
 
     def generate_sync(
         self,
@@ -416,10 +451,15 @@ class Agent(Generic[DepsT, OutputT]):
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
         deps: DepsT = NO_DEPS,
+        decisions: Sequence[ToolDecision] = (),
         **options: Unpack[AgentOptions],
     ) -> AgentResult[OutputT]:
         """Blocking :meth:`generate`."""
-        return run_sync(self.generate(prompt, messages=messages, files=files, deps=deps, **options))
+        return run_sync(
+            self.generate(
+                prompt, messages=messages, files=files, deps=deps, decisions=decisions, **options
+            )
+        )
 
     def stream_sync(
         self,
@@ -428,9 +468,12 @@ class Agent(Generic[DepsT, OutputT]):
         messages: Sequence[Message] = (),
         files: Sequence[FilePart] = (),
         deps: DepsT = NO_DEPS,
+        decisions: Sequence[ToolDecision] = (),
         **options: Unpack[AgentOptions],
     ) -> AgentStreamSync[OutputT]:
         """Blocking :meth:`stream`: iterate events, then call ``result()``."""
         return AgentStreamSync(
-            self.stream(prompt, messages=messages, files=files, deps=deps, **options)
+            self.stream(
+                prompt, messages=messages, files=files, deps=deps, decisions=decisions, **options
+            )
         )

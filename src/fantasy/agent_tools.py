@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Generic, TypeAlias, overload
 
@@ -45,6 +45,7 @@ R = TypeVar("R", default=Any)
 __all__ = [
     "AgentTool",
     "AnyTool",
+    "NeedsApproval",
     "NO_DEPS",
     "DepsT",
     "ExecutableProviderTool",
@@ -137,6 +138,9 @@ class ToolResponse:
 ToolRun: TypeAlias = Callable[[dict[str, Any], ToolContext[Any]], Any]
 """``run(input, ctx)``: sync or async; ``input`` is the decoded JSON object."""
 
+NeedsApproval: TypeAlias = bool | Callable[[dict[str, Any]], bool | Awaitable[bool]]
+"""Whether a call needs approval: a flag, or a predicate of its validated arguments."""
+
 
 def _check_schema(name: str, schema: Mapping[str, Any]) -> None:
     from jsonschema import SchemaError  # loaded on the first tool, not on import
@@ -167,6 +171,11 @@ class AgentTool(Generic[P, R]):
         parallel: Whether calls may run concurrently with other parallel-safe calls.
         provider_options: Provider options of the tool definition.
         function: The function the tool was made from (called by ``tool(...)``).
+        needs_approval: ``True``, or a predicate (sync or async) of the call's
+            validated arguments: such a call is not run until approved (see
+            :mod:`fantasy.approval`).
+        deferred: The result is produced outside the run (a job queue, a front end):
+            calls are never run here; the run pauses until their result is supplied.
     """
 
     name: str
@@ -177,6 +186,8 @@ class AgentTool(Generic[P, R]):
     parallel: bool = False
     provider_options: Mapping[str, Any] = field(default_factory=dict)
     function: Callable[P, R] | None = field(default=None, repr=False, compare=False)
+    needs_approval: NeedsApproval = False
+    deferred: bool = False
 
     def __post_init__(self) -> None:
         check_tool_name(self.name)
@@ -216,6 +227,8 @@ class AgentTool(Generic[P, R]):
         description: str | None = None,
         parallel: bool = False,
         provider_options: Mapping[str, Any] | None = None,
+        needs_approval: NeedsApproval = False,
+        deferred: bool = False,
     ) -> AgentTool[P, R]:
         """A tool from a typed (sync or async) function.
 
@@ -225,6 +238,8 @@ class AgentTool(Generic[P, R]):
             description: Tool description (default: the docstring's summary).
             parallel: Whether calls may run concurrently.
             provider_options: Provider options of the tool definition.
+            needs_approval: ``True`` or a predicate of the validated arguments.
+            deferred: The result comes from outside the run (the body never runs).
         """
         signature = function_schema(function, context_type=ToolContext, name=name)
         return AgentTool(
@@ -235,6 +250,8 @@ class AgentTool(Generic[P, R]):
             parallel=parallel,
             provider_options=dict(provider_options or {}),
             function=function,
+            needs_approval=needs_approval,
+            deferred=deferred,
         )
 
 
@@ -307,6 +324,8 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: Mapping[str, Any] | None = None,
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
 ) -> _ToolDecorator: ...
 
 
@@ -318,11 +337,14 @@ def tool(
     description: str | None = None,
     parallel: bool = False,
     provider_options: Mapping[str, Any] | None = None,
+    needs_approval: NeedsApproval = False,
+    deferred: bool = False,
 ) -> AgentTool[..., Any] | _ToolDecorator:
     """Decorator: turn a typed function into an :class:`AgentTool`.
 
-    Use bare (``@tool``) or with settings (``@tool(name="x", parallel=True)``). The
-    result is still callable as the function (``add(1, 2)``), typed as it.
+    Use bare (``@tool``) or with settings (``@tool(name="x", parallel=True)``,
+    ``@tool(needs_approval=True)``, ``@tool(deferred=True)``). The result is still
+    callable as the function (``add(1, 2)``), typed as it.
     """
     decorator = _ToolDecorator(
         {
@@ -330,6 +352,8 @@ def tool(
             "description": description,
             "parallel": parallel,
             "provider_options": provider_options,
+            "needs_approval": needs_approval,
+            "deferred": deferred,
         }
     )
     return decorator if function is None else decorator(function)
@@ -343,12 +367,16 @@ class ExecutableProviderTool:
         definition: The provider tool sent to the model (e.g. Anthropic computer use).
         run: ``run(input, ctx)`` (sync or async) returning the result.
         parallel: Whether calls may run concurrently with other parallel-safe calls.
+        needs_approval: As for :class:`AgentTool`.
+        deferred: As for :class:`AgentTool`.
     """
 
     definition: ProviderDefinedTool
     run: ToolRun
     _: KW_ONLY
     parallel: bool = False
+    needs_approval: NeedsApproval = False
+    deferred: bool = False
 
     @property
     def name(self) -> str:

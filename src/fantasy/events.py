@@ -16,8 +16,9 @@
 
 :data:`AgentEvent` is the union of them all: the model's stream parts (the classes of
 :mod:`fantasy.stream`), :class:`StepStart`, :class:`StepFinish`, :class:`Retry`,
-:class:`ObjectPart` (typed output as it grows) and :class:`ToolEvent` (the events of an
-agent used as a tool).
+:class:`ObjectPart` (typed output as it grows), :class:`ToolEvent` (the events of an
+agent used as a tool) and :class:`PendingToolCall` (a call waiting for approval or an
+outside result; the run pauses after the step).
 See the guide's "Streaming" section for each event's fields and order.
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
 from fantasy._object_stream import ObjectPart
+from fantasy.approval import PendingToolCall
 from fantasy.retry import Retry
 from fantasy.stream import (
     Error,
@@ -53,6 +55,7 @@ __all__ = [
     "File",
     "Finish",
     "ObjectPart",
+    "PendingToolCall",
     "ReasoningDelta",
     "ReasoningEnd",
     "ReasoningStart",

@@ -258,13 +258,17 @@ class Message:
         """The concatenated text parts."""
         return "".join(part.text for part in self.content if isinstance(part, TextPart))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialize to JSON-ready data (provider data keeps its type ids)."""
-        return _serde.encode(self)
+    def to_dict(self, *, go_json: bool = False) -> dict[str, Any]:
+        """Serialize to JSON-ready data (provider data keeps its type ids).
+
+        ``go_json=True`` writes Fantasy Go's form: every part and tool-result output as a
+        ``{"type": ..., "data": {...}}`` envelope, so a Go service can load it.
+        """
+        return _serde.encode(self, go_json=go_json)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; reads fantasy's form and Fantasy Go's alike."""
         return cls(**_serde.decode_fields(cls, data))
 
 

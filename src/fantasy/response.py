@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fantasy import _serde
 from fantasy._serde import meta
@@ -20,16 +20,24 @@ from fantasy.content import (
 )
 from fantasy.usage import CallWarning, FinishReason, Usage
 
+if TYPE_CHECKING:
+    from fantasy.cost import Cost
+
 __all__ = ["Response", "ResponseInfo"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ResponseInfo:
-    """What the provider said about its response: id, served model, HTTP headers."""
+    """What the provider said about its response: id, served model, HTTP headers.
+
+    ``provider`` names the provider that answered (set on the responses of agent runs;
+    :attr:`Response.cost` uses it to find the price).
+    """
 
     id: str = ""
     model_id: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    provider: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,9 +86,16 @@ class Response:
         """The (provider-executed) tool results, in order."""
         return [c for c in self.content if isinstance(c, ToolResultContent)]
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialize to JSON-ready data."""
-        data = _serde.encode(self)
+    @property
+    def cost(self) -> Cost | None:
+        """What the call cost (see :func:`fantasy.cost.cost_of`); ``None`` when unknown."""
+        from fantasy.cost import cost_of
+
+        return cost_of(self)
+
+    def to_dict(self, *, go_json: bool = False) -> dict[str, Any]:
+        """Serialize to JSON-ready data (``go_json``: content items as Go's envelopes)."""
+        data = _serde.encode(self, go_json=go_json)
         data["usage"] = self.usage.to_dict()
         data["warnings"] = [w.to_dict() for w in self.warnings]
         data["info"] = {
@@ -88,11 +103,13 @@ class Response:
             "model_id": self.info.model_id,
             "headers": dict(self.info.headers),
         }
+        if self.info.provider:
+            data["info"]["provider"] = self.info.provider
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Response:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict`; reads fantasy's form and Fantasy Go's alike."""
         body = dict(data)
         usage = Usage.from_dict(body.pop("usage", {}))
         warnings = tuple(CallWarning.from_dict(w) for w in body.pop("warnings", []))

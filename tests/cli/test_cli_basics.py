@@ -202,15 +202,15 @@ def test_printer_shortens_long_traces() -> None:
 # --- the command -----------------------------------------------------------------------
 
 
-def test_help_lists_the_commands() -> None:
-    completed = run_cli("--help")
+def test_help_lists_the_commands(fantasy_main: InProcess) -> None:
+    completed = fantasy_main("--help")
     assert completed.returncode == 0
     for command in ("run", "chat", "models"):
         assert command in completed.stdout
 
 
-def test_models_lists_providers_and_key_variables() -> None:
-    completed = run_cli("models", OPENAI_API_KEY="sk-test")
+def test_models_lists_providers_and_key_variables(fantasy_main: InProcess) -> None:
+    completed = fantasy_main("models", OPENAI_API_KEY="sk-test")
     assert completed.returncode == 0
     lines = completed.stdout.splitlines()
     openai = next(line for line in lines if line.startswith("openai "))
@@ -260,12 +260,14 @@ def test_run_offline_end_to_end() -> None:
     assert "Traceback" not in completed.stderr
 
 
-def test_run_flags_and_stdin_prompt() -> None:
-    completed = run_cli("run", "--no-tools", "-q", "--max-steps", "1", stdin="hello from stdin\n")
+def test_run_flags_and_stdin_prompt(fantasy_main: InProcess) -> None:
+    completed = fantasy_main(
+        "run", "--no-tools", "-q", "--max-steps", "1", stdin="hello from stdin\n"
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "echo: hello from stdin\n"
     assert completed.stderr == ""  # -q hides every notice, the offline one included
-    completed = run_cli("run", "-m", "test:mine", "What", "is", "6 * 7?")
+    completed = fantasy_main("run", "-m", "test:mine", "What", "is", "6 * 7?")
     assert completed.returncode == 0, completed.stderr
     assert cli.OFFLINE_NOTICE not in completed.stderr
     assert completed.stdout == "weather: " + weather("Paris") + "; calculator: 42\n"
@@ -292,7 +294,9 @@ class FakeAnthropic(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
-        if self.headers.get("x-api-key") == "sk-ant-good-0123456789":
+        if self.path != "/v1/messages":
+            self._send(404, "text/plain", b"not found")
+        elif self.headers.get("x-api-key") == "sk-ant-good-0123456789":
             self._send(200, "text/event-stream", _anthropic_events())
         else:
             error = {"type": "error", "error": {"type": "authentication_error", "message": "bad"}}
@@ -371,9 +375,13 @@ def anthropic_url() -> Iterator[str]:
         thread.join()
 
 
-def test_run_uses_the_provider_whose_key_is_set(anthropic_url: str) -> None:
-    completed = run_cli(
-        "run", "hi", ANTHROPIC_API_KEY="sk-ant-good-0123456789", ANTHROPIC_BASE_URL=anthropic_url
+@pytest.mark.parametrize("suffix", ["/v1", ""])  # the SDK's meaning (the host) or the API root
+def test_run_uses_the_provider_whose_key_is_set(
+    fantasy_main: InProcess, anthropic_url: str, suffix: str
+) -> None:
+    base_url = anthropic_url.removesuffix("/v1") + suffix
+    completed = fantasy_main(
+        "run", "hi", ANTHROPIC_API_KEY="sk-ant-good-0123456789", ANTHROPIC_BASE_URL=base_url
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "Live hi.\n"
@@ -381,9 +389,22 @@ def test_run_uses_the_provider_whose_key_is_set(anthropic_url: str) -> None:
     assert "12 input + 5 output = 17 tokens, 1 step (anthropic:" in completed.stderr
 
 
-def test_provider_errors_exit_1_with_one_line_and_no_key(anthropic_url: str) -> None:
+def test_provider_errors_exit_1_with_one_line_and_no_key(
+    fantasy_main: InProcess, anthropic_url: str
+) -> None:
     key = "sk-ant-wrong-0123456789"
-    completed = run_cli("run", "hi", ANTHROPIC_API_KEY=key, ANTHROPIC_BASE_URL=anthropic_url)
+    completed = fantasy_main("run", "hi", ANTHROPIC_API_KEY=key, ANTHROPIC_BASE_URL=anthropic_url)
     assert completed.returncode == 1
     assert completed.stderr.splitlines() == ["fantasy: error: [anthropic] bad (status 401)"]
     assert key not in completed.stderr + completed.stdout
+
+
+def test_input_history_location() -> None:
+    from pathlib import Path
+
+    from fantasy.cli._chat import history_path
+
+    assert history_path({"FANTASY_HISTORY_FILE": ""}) is None
+    assert history_path({"FANTASY_HISTORY_FILE": "/tmp/h"}) == Path("/tmp/h")
+    state = history_path({"XDG_STATE_HOME": "/state"})
+    assert state == Path("/state/fantasy/chat_history")

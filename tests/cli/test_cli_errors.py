@@ -53,9 +53,9 @@ def test_a_key_in_the_environment_is_never_printed() -> None:
     assert key not in completed.stderr + completed.stdout
 
 
-def test_missing_command_and_unknown_command() -> None:
-    assert_usage_error(run_cli(), "required")
-    assert_usage_error(run_cli("frobnicate"), "invalid choice")
+def test_missing_command_and_unknown_command(fantasy_main: InProcess) -> None:
+    assert_usage_error(fantasy_main(), "required")
+    assert_usage_error(fantasy_main("frobnicate"), "invalid choice")
 
 
 def test_provider_that_takes_no_base_url(fantasy_main: InProcess) -> None:

@@ -239,3 +239,49 @@ async def test_cancelling_a_generate_run_cancels_the_sub_agent() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert hanging.closed
+
+
+# --- deps, typed output, approval ------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_deps_from_the_parent_and_typed_output_as_json() -> None:
+    import pydantic
+
+    class Finding(pydantic.BaseModel):
+        answer: str
+
+    seen: list[Any] = []
+
+    @fantasy.tool
+    def where(ctx: fantasy.ToolContext[str]) -> str:
+        """Where the sub-agent runs."""
+        seen.append(ctx.deps)
+        return "here"
+
+    sub: Agent[str, Finding] = Agent(
+        ScriptedModel(
+            [tool_call_response("where", {}), tool_call_response("Finding", {"answer": "x"})]
+        ),
+        tools=[where],
+        output_type=Finding,
+    )
+    tool = sub.as_tool("research", "Researches.", deps=lambda ctx: f"{ctx.deps}/sub")
+    model = ScriptedModel([ask("research", "q"), "Done."])
+    result = await Agent(model, tools=[tool]).generate("Hi", deps="parent")
+    assert seen == ["parent/sub"]
+    assert result.steps[0].tool_results[0].result == TextOutput(text='{"answer":"x"}')
+
+
+@pytest.mark.anyio
+async def test_a_sub_agent_cannot_pause_its_parent() -> None:
+    @fantasy.tool(needs_approval=True)
+    def delete() -> str:
+        """Delete everything."""
+        return "deleted"
+
+    sub = Agent(ScriptedModel([tool_call_response("delete", {})]), tools=[delete])
+    agent, _ = parent(sub, ask("research", "q"), "I could not.")
+    result = await agent.generate("Hi")
+    error = result.steps[0].tool_results[0].result
+    assert isinstance(error, ErrorOutput) and "cannot pause its parent" in error.error

@@ -90,9 +90,9 @@ async def test_deps_reach_tools_hooks_validators_and_the_system_prompt(streaming
     assert seen["system"] == ["shop"]
     assert model.calls[0].prompt[0].text == "You serve shop."
     assert seen["prepare"] == [("shop", 0, 2), ("shop", 1, 4), ("shop", 2, 6)]
-    # usage so far, and the tool's failures so far (the first call asked to retry)
-    assert seen["tool"] == [(db, 0, 0, 0), (db, 1, 10, 1)]
-    assert seen["validator"] == [("shop", 2, 20)]
+    # usage so far (the step's own call included), and the tool's failures so far
+    assert seen["tool"] == [(db, 0, 10, 0), (db, 1, 20, 1)]
+    assert seen["validator"] == [("shop", 2, 30)]
 
 
 def test_the_typed_user_file_runs() -> None:

@@ -350,3 +350,41 @@ def test_bad_output_settings_fail_at_construction() -> None:
         Agent(TestModel(), output_type=Weather, output_mode="yaml")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="output_name"):
         Agent(TestModel(), tools=[weather], output_type=Weather, output_name="weather")
+
+
+async def test_the_first_valid_output_call_wins_and_every_call_gets_a_result() -> None:
+    from fantasy.content import ToolCallContent
+    from fantasy.response import Response
+    from fantasy.usage import FinishReason
+
+    def call(call_id: str, name: str, raw: str) -> ToolCallContent:
+        return ToolCallContent(tool_call_id=call_id, tool_name=name, input=raw)
+
+    answer = Response(
+        content=(
+            call("a", "Weather", '{"city": 1}'),
+            call("b", "weather", '{"location": "Florence"}'),
+            call("c", "Weather", FLORENCE_JSON),
+            call("d", "Weather", '{"city": "Rome", "celsius": 30}'),
+        ),
+        finish_reason=FinishReason.TOOL_CALLS,
+    )
+    model = ScriptedModel([answer])
+    result = await Agent(model, tools=[weather], output_type=Weather).generate("w?")
+    assert result.output == FLORENCE  # one request: a valid output arrived
+    results = {r.tool_call_id: r.result for r in result.steps[0].tool_results}
+    assert results["b"] == TextOutput(text="40 C")  # the other tool still ran
+    assert isinstance(results["a"], ErrorOutput)
+    assert results["c"] == TextOutput(text="Final output received.")
+    assert results["d"] == ErrorOutput(error="Only the first final output is used.")
+
+
+@pytest.mark.parametrize(("mode", "requests"), [("tool", 1), ("json", 2), ("text", 2)])
+@pytest.mark.parametrize("streaming", [False, True])
+async def test_every_mode_on_the_test_model(mode: str, requests: int, streaming: bool) -> None:
+    model = TestModel()
+    agent = Agent(model, tools=[weather], output_type=Weather, output_mode=mode)  # type: ignore[arg-type]
+    result = await run(agent, streaming, "Weather in Florence?")
+    assert isinstance(result.output, Weather)
+    assert len(model.calls) == requests
+    assert result.steps[0].tool_results[0].tool_name == "weather"

@@ -12,7 +12,13 @@ pytest.importorskip("mcp", reason="the 'mcp' extra is not installed (pip install
 import mcp_types as types
 
 from fantasy.errors import InvalidArgumentError
-from fantasy.mcp import MCPResponseError, MCPServerStdio, tool_response
+from fantasy.mcp import (
+    MCPResponseError,
+    MCPServerError,
+    MCPServerStdio,
+    MCPServerStreamableHTTP,
+    tool_response,
+)
 from fantasy.mcp._sampling import sampling_call, sampling_result
 from fantasy.messages import FilePart, TextPart
 from fantasy.testing import text_response
@@ -186,3 +192,15 @@ def test_sampling_result(finish: FinishReason, reason: str) -> None:
     out = sampling_result(response, "m-1")
     assert out.content == text("an answer")
     assert (out.model, out.role, out.stop_reason) == ("m-1", "assistant", reason)
+
+
+def test_credential_headers_never_show_in_errors() -> None:
+    token = "mcp-credential-0123456789"
+    server = MCPServerStreamableHTTP(
+        f"https://user:pw@mcp.example.com/mcp?key={token}",
+        headers={"Authorization": f"Bearer {token}", "X-Session": "s-9876543210"},
+    )
+    assert server.name == "https://mcp.example.com/mcp"
+    error = MCPServerError(f"upstream said {token} and s-9876543210", server=server.name)
+    assert token not in str(error)
+    assert "s-9876543210" not in str(error)

@@ -182,14 +182,20 @@ async def test_without_async_with_each_run_opens_and_closes_the_connection() -> 
 async def test_a_crashed_server_gives_a_tool_error_and_the_run_goes_on() -> None:
     server = stdio()  # no sampling model: the poem tool's sampling request fails
     calls = [("poem", {"topic": "x"}), ("crash", {}), ("echo", {"text": "after"})]
-    result = await Agent(script(*calls), tools=[server]).generate("go")
-    poem, crash, after = results(result)
-    assert isinstance(poem.result, ErrorOutput)
-    assert isinstance(crash.result, ErrorOutput)
-    assert "connection closed" in crash.result.error
-    assert isinstance(after.result, ErrorOutput)
-    assert "connection" in after.result.error
-    assert result.text == "done"
+    async with server:
+        result = await Agent(script(*calls), tools=[server]).generate("go")
+        poem, crash, after = results(result)
+        assert isinstance(poem.result, ErrorOutput)
+        assert isinstance(crash.result, ErrorOutput)
+        assert crash.result.error.startswith("MCPConnectionError: MCP server")
+        assert "connection closed during tool 'crash'" in crash.result.error
+        assert isinstance(crash.exception, MCPConnectionError)  # kept for the caller
+        assert isinstance(after.result, ErrorOutput)
+        assert isinstance(after.exception, MCPConnectionError)
+        assert result.text == "done"
+        # the next run starts on a new connection
+        result = await Agent(script(("echo", {"text": "again"})), tools=[server]).generate("go")
+        assert results(result)[0].result == TextOutput(text="again")
     assert not server.is_open
 
 
@@ -266,6 +272,7 @@ async def test_http_server_killed_mid_call(fresh_http_server: Any) -> None:
     assert time.monotonic() - began < 30
     slow, echo = results(result)
     assert isinstance(slow.result, ErrorOutput)
+    assert isinstance(slow.exception, MCPConnectionError)
     assert isinstance(echo.result, ErrorOutput)
     assert result.text == "done"
     assert not server.is_open

@@ -136,6 +136,18 @@ IMPOSSIBLE: list[tuple[str, list[Any]]] = [
     ("stop reason is a list", [START, {"type": "message_delta", "delta": {"stop_reason": [1]}}]),
     ("finish twice", [START, STOP, STOP, TEXT_START]),
     ("error of junk", [START, {"type": "error", "error": [1]}]),
+    (
+        "two messages spliced, indices not repeated",
+        [
+            START,
+            TEXT_START,
+            {"type": "content_block_stop", "index": 0},
+            {"type": "message_delta", "delta": {"stop_reason": "end_turn"}},
+            START,
+            {**TEXT_START, "index": 1},
+        ],
+    ),
+    ("message_start twice in a row", [START, START]),
 ]
 
 
@@ -184,6 +196,8 @@ SUITE = DecoderSuite(
         "stop reason is a list": "invalid",
         "finish twice": "finished",
         "error of junk": "error-part",
+        "two messages spliced, indices not repeated": "invalid",
+        "message_start twice in a row": "invalid",
     },
 )
 

@@ -44,20 +44,30 @@ def serve(asgi_app: Any) -> Iterator[str]:
 class BlockingModel(BaseLanguageModel):
     """Streams a greeting, then waits until closed; records opening and closing (thread-safe).
 
-    With ``words`` it streams that many words first, one every ``delay`` seconds.
+    With ``words`` it streams that many words first, one every ``delay`` seconds. With
+    ``then``, every call after the first answers ``then`` at once (the prompts are kept).
     """
 
-    def __init__(self, *, words: int = 0, delay: float = 0.05) -> None:
+    def __init__(self, *, words: int = 0, delay: float = 0.05, then: str | None = None) -> None:
         super().__init__(provider="test", model_id="blocking")
         self.words = words
         self.delay = delay
+        self.then = then
         self.opened = threading.Event()
         self.closed = threading.Event()
+        self.calls: list[Call] = []
 
     async def generate(self, call: Call) -> Response:
         raise NotImplementedError
 
     async def stream(self, call: Call) -> AsyncIterator[stream.StreamPart]:
+        self.calls.append(call)
+        if self.then is not None and len(self.calls) > 1:
+            yield stream.TextStart("t")
+            yield stream.TextDelta("t", self.then)
+            yield stream.TextEnd("t")
+            yield stream.Finish(FinishReason.STOP, Usage.of(input_tokens=1, output_tokens=1))
+            return
         self.opened.set()
         try:
             yield stream.TextStart("t")

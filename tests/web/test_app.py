@@ -242,3 +242,54 @@ def test_bad_options_fail_early() -> None:
         app(agent, protocol="ag-ui", ui=True)
     with pytest.raises(InvalidArgumentError, match="max_body_bytes"):
         app(agent, max_body_bytes=0)
+
+
+def test_disconnect_closes_a_real_provider_connection() -> None:
+    # A loopback provider that streams one delta and then stalls: when the browser goes
+    # away, the agent's HTTP stream to the provider must be closed too.
+    import socket
+    import threading
+
+    from fantasy.providers.openai import OpenAIProvider
+
+    head = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n"
+    )
+    event = b'data: {"id":"c1","model":"m","choices":[{"index":0,"delta":{"content":"Hello"}}]}\n\n'
+    provider_closed = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(60)
+
+    def provider() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(60)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            conn.sendall(head + f"{len(event):x}\r\n".encode() + event + b"\r\n")
+            try:
+                while conn.recv(65536):  # read until the client closes the connection
+                    pass
+            except OSError:
+                pass
+            provider_closed.set()
+
+    thread = threading.Thread(target=provider, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    model = OpenAIProvider(api_key=KEY, base_url=f"http://127.0.0.1:{port}/v1").language_model(
+        "gpt-4o"
+    )
+    try:
+        with serve(app(Agent(model))) as base, httpx.Client(base_url=base, timeout=30) as http:
+            with http.stream("POST", "/api/chat", json=chat_body("hi")) as response:
+                for line in response.iter_lines():
+                    if "Hello" in line:
+                        break
+            assert provider_closed.wait(timeout=30), "the provider connection stayed open"
+    finally:
+        listener.close()
+        thread.join(timeout=30)

@@ -28,7 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from fantasy import stream
 from fantasy._demo_tools import demo_tools
 from fantasy.agent import Agent
-from fantasy.testing.models import ScriptedModel, TestModel, text_response
+from fantasy.testing.models import ScriptedModel, TestModel
 from fantasy.usage import FinishReason, Usage
 from fantasy.web import app
 
@@ -199,14 +199,15 @@ def test_stop_cancels_a_long_run(browser: WebDriver) -> None:
 
 
 def test_a_second_turn_after_a_stop_keeps_a_valid_history(browser: WebDriver) -> None:
-    model = ScriptedModel([text_response("first answer"), text_response("second answer")])
+    model = BlockingModel(words=1000, delay=0.05, then="second answer")
     with serve(app(Agent(model))) as base:
         open_page(browser, base)
         send(browser, "one")
-        until(browser, lambda d: "first answer" in d.find_element(By.ID, "log").text, "first")
-        until(browser, idle, "idle")
+        until(browser, lambda d: "word2" in d.find_element(By.ID, "log").text, "streaming")
+        browser.find_element(By.ID, "stop").click()
+        until(browser, idle, "idle after stop")
         send(browser, "two")
         until(browser, lambda d: "second answer" in d.find_element(By.ID, "log").text, "second")
     second = model.calls[1]
     assert [m.role for m in second.prompt] == ["user", "assistant", "user"]
-    assert second.prompt[1].text == "first answer"
+    assert second.prompt[1].text.startswith("Hello word0 ")  # the stopped answer, kept

@@ -114,7 +114,7 @@ def _agent_options(parser: argparse.ArgumentParser) -> None:
         "-q", "--quiet", action="store_true", help="show only the answer: no notices at all"
     )
     parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log requests and retries to stderr"
+        "-v", "--verbose", action="store_true", help="log each request to stderr (debug)"
     )
 
 

@@ -14,7 +14,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -206,8 +206,9 @@ def _usage_line(usage: Usage) -> str:
 # --- input ----------------------------------------------------------------------------------
 
 
-def history_path(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path | None:
+def history_path(environ: Mapping[str, str] | None = None) -> Path | None:
     """Where input history is kept (``None``: not kept)."""
+    environ = os.environ if environ is None else environ
     if HISTORY_VARIABLE in environ:
         value = environ[HISTORY_VARIABLE]
         return Path(value).expanduser() if value else None

@@ -33,6 +33,7 @@ from fantasy.mcp._results import tool_response
 from fantasy.mcp._server import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
+    MCPOptions,
     MCPProgress,
     MCPServer,
     MCPServerSSE,
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_CONNECT_TIMEOUT",
     "DEFAULT_TIMEOUT",
     "MCPConnectionError",
+    "MCPOptions",
     "MCPProgress",
     "MCPResponseError",
     "MCPServer",

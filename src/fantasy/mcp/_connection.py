@@ -42,13 +42,15 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
-def _typed(error: Exception, name: str, what: str) -> MCPServerError:
-    """The typed error for a failed request."""
+def _typed(error: Exception, name: str, what: str, cause: BaseException | None) -> MCPServerError:
+    """The typed error for a failed request (``cause``: why the connection ended, if known)."""
     if isinstance(error, MCPServerError):
         return error
     if isinstance(error, MCPError):
         if error.code == types.CONNECTION_CLOSED:
-            return MCPConnectionError(f"the connection closed during {what}", server=name)
+            reason = f" ({_describe(cause)})" if cause is not None else ""
+            message = f"the connection closed during {what}{reason}"
+            return MCPConnectionError(message, server=name)
         if error.code == types.REQUEST_TIMEOUT:
             return MCPTimeoutError(f"{what} timed out", server=name)
         return MCPServerError(f"{what} failed: {error.message} (code {error.code})", server=name)
@@ -174,8 +176,15 @@ class Connection:
             error = call.exception()
             if error is None:
                 return call.result()
+            if isinstance(error, MCPError) and error.code == types.CONNECTION_CLOSED:
+                # The transport has ended (a stdio client stays entered after its process
+                # exits): end the session, and let the owner task record why (bounded).
+                self._stop.set()
+                ended = asyncio.ensure_future(self._closed.wait())
+                await asyncio.wait({ended}, timeout=_STOP_TIMEOUT)
+                ended.cancel()
             if isinstance(error, Exception):
-                raise _typed(error, self.name, what) from error
+                raise _typed(error, self.name, what, self._failure) from error
             raise error
         if self.closed:
             raise self._closed_error(what)

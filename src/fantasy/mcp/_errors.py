@@ -6,20 +6,21 @@ the message and the run goes on.
 
 from __future__ import annotations
 
-from fantasy.errors import FantasyError
+from fantasy.errors import FantasyError, redact
 
 __all__ = ["MCPConnectionError", "MCPResponseError", "MCPServerError", "MCPTimeoutError"]
 
 
 class MCPServerError(FantasyError):
-    """An MCP server could not answer a request.
+    """An MCP server could not answer a request (its message has secrets redacted).
 
     Attributes:
         server: The server's display name (command or URL, never a header).
     """
 
     def __init__(self, message: str, *, server: str = "") -> None:
-        super().__init__(f"MCP server {server}: {message}" if server else message)
+        text = f"MCP server {server}: {message}" if server else message
+        super().__init__(redact(text))  # no credential ever shows in an error
         self.server = server
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import shlex
 import sys
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, TypedDict, Unpack
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx2
@@ -20,7 +22,7 @@ from mcp.client.streamable_http import streamable_http_client
 from fantasy._agent_settings import fire
 from fantasy._version import __version__
 from fantasy.agent_tools import AgentTool, AnyTool, ToolContext, ToolResponse
-from fantasy.errors import InvalidArgumentError
+from fantasy.errors import InvalidArgumentError, register_secret
 from fantasy.mcp._connection import Connection
 from fantasy.mcp._errors import MCPConnectionError, MCPResponseError
 from fantasy.mcp._results import tool_response
@@ -29,7 +31,16 @@ from fantasy.model import LanguageModel
 from fantasy.schema import normalize_tool_schema
 from fantasy.toolset import Toolset
 
-__all__ = ["MCPProgress", "MCPServer", "MCPServerSSE", "MCPServerStdio", "MCPServerStreamableHTTP"]
+__all__ = [
+    "MCPOptions",
+    "MCPProgress",
+    "MCPServer",
+    "MCPServerSSE",
+    "MCPServerStdio",
+    "MCPServerStreamableHTTP",
+]
+
+_log = logging.getLogger("fantasy")
 
 DEFAULT_TIMEOUT = 60.0
 """Seconds a tool call (or a tool listing) may take before it fails, by default."""
@@ -59,6 +70,18 @@ class MCPProgress:
     progress: float
     total: float | None = None
     message: str | None = None
+
+
+class MCPOptions(TypedDict, total=False):
+    """The options every transport takes (see :class:`MCPServer`)."""
+
+    prefix: str
+    tool_filter: ToolFilter | None
+    timeout: float | None
+    connect_timeout: float | None
+    sampling_model: LanguageModel | None
+    on_progress: Callable[[MCPProgress], object] | None
+    parallel: bool
 
 
 def _accepts(tool_filter: ToolFilter | None) -> Callable[[str], bool]:
@@ -117,6 +140,7 @@ class MCPServer(Toolset):
         self._accepts = _accepts(tool_filter)
         self._connection: Connection | None = None
         self._tools: tuple[AgentTool, ...] | None = None
+        self._reconnecting: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
@@ -176,11 +200,27 @@ class MCPServer(Toolset):
         raise MCPResponseError(f"tools/list did not end after {_MAX_PAGES} pages", server=self.name)
 
     async def tools(self) -> Sequence[AnyTool]:
-        """The agent tools of this server (listed once per connection, or after a change)."""
-        if self._tools is None or self._live().closed:
+        """The agent tools of this server (listed once per connection, or after a change).
+
+        A connection that has ended since (the server exited or crashed) is opened
+        again first, so the next run after a crash starts on a fresh connection.
+        """
+        connection = self._live()
+        if connection.closed:
+            await self._reconnect(connection)
+        if self._tools is None:
             listed = await self.list_tools()
             self._tools = tuple(self._agent_tool(t) for t in listed if self._accepts(t.name))
         return self._tools
+
+    async def _reconnect(self, dead: Connection) -> None:
+        if self._reconnecting is None:
+            self._reconnecting = asyncio.Lock()
+        async with self._reconnecting:
+            if self._connection is dead:  # not replaced by a concurrent run meanwhile
+                _log.info("MCP server %s: the connection ended; connecting again", self.name)
+                await dead.stop()
+                await self.open()
 
     def _agent_tool(self, tool: types.Tool) -> AgentTool:
         name = f"{self.prefix}_{tool.name}" if self.prefix else tool.name
@@ -281,7 +321,7 @@ class MCPServerStdio(MCPServer):
         cwd: str | Path | None = None,
         errlog: TextIO | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[MCPOptions],
     ) -> None:
         super().__init__(name=name or shlex.join([command, *args]), **options)
         self.parameters = StdioServerParameters(
@@ -298,6 +338,19 @@ def _display_url(url: str) -> str:
     host = parts.hostname or ""
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+_SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "session")
+
+
+def _secret_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """A copy of ``headers``; credential values are scrubbed from every fantasy error."""
+    out = dict(headers or {})
+    for name, value in out.items():
+        if any(word in name.lower() for word in _SECRET_HEADER_WORDS):
+            register_secret(value)
+            register_secret(value.split(" ", 1)[-1])  # the token of "Bearer <token>"
+    return out
 
 
 class MCPServerStreamableHTTP(MCPServer):
@@ -318,11 +371,11 @@ class MCPServerStreamableHTTP(MCPServer):
         headers: Mapping[str, str] | None = None,
         http_client: httpx2.AsyncClient | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[MCPOptions],
     ) -> None:
         super().__init__(name=name or _display_url(url), **options)
         self.url = url
-        self._headers = dict(headers or {})
+        self._headers = _secret_headers(headers)
         self._http_client = http_client
 
     def _transport(self) -> Any:
@@ -356,11 +409,11 @@ class MCPServerSSE(MCPServer):
         *,
         headers: Mapping[str, str] | None = None,
         name: str | None = None,
-        **options: Any,
+        **options: Unpack[MCPOptions],
     ) -> None:
         super().__init__(name=name or _display_url(url), **options)
         self.url = url
-        self._headers = dict(headers or {})
+        self._headers = _secret_headers(headers)
 
     def _transport(self) -> Any:
         return sse_client(self.url, headers=self._headers or None)

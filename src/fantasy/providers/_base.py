@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
+from fantasy._credentials import CredentialRefresh
 from fantasy._http import (
     DEFAULT_STREAM_IDLE_TIMEOUT,
     ErrorParser,
@@ -148,6 +149,22 @@ class ProviderBase:
     def __repr__(self) -> str:
         shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self._repr_fields)
         return f"{type(self).__name__}({shown})"
+
+    @property
+    def on_auth_error(self) -> CredentialRefresh | None:
+        """Called once when a request fails authentication (401/403), to refresh credentials.
+
+        ``provider.on_auth_error = callback``: the callback gets the
+        :class:`~fantasy.errors.AuthenticationError` and returns the headers to send from
+        then on (``{"Authorization": "Bearer <new token>"}``), or ``None`` to let the
+        error stand; sync or async. The failed request is then sent once more.
+        """
+        return self._client.on_auth_error
+
+    @on_auth_error.setter
+    def on_auth_error(self, callback: CredentialRefresh | None) -> None:
+        for client in self._http_clients():
+            client.on_auth_error = callback
 
     def _http_clients(self) -> tuple[HTTPClient, ...]:
         """The HTTP clients this provider sends with (a delegate's included)."""

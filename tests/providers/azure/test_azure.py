@@ -44,6 +44,30 @@ COMPLETION = {
             "https://res.cognitiveservices.azure.com/openai/v1",
         ),
         ("http://localhost:8000/custom", "http://localhost:8000/custom"),
+        ("http://localhost:8000", "http://localhost:8000/openai/v1"),
+        ("https://gw.example.com/azure/openai/v1", "https://gw.example.com/azure/openai/v1"),
+        # AI Foundry: the resource URL and a project URL reach the resource's /openai/v1
+        ("https://res.services.ai.azure.com", "https://res.services.ai.azure.com/openai/v1"),
+        (
+            "https://res.services.ai.azure.com/api/projects/my-project",
+            "https://res.services.ai.azure.com/openai/v1",
+        ),
+        (
+            "https://res.services.ai.azure.com/api/projects/my-project/",
+            "https://res.services.ai.azure.com/openai/v1",
+        ),
+        ("res.services.ai.azure.com/api/projects/p", "https://res.services.ai.azure.com/openai/v1"),
+        # endpoint URLs copied from the portal, any path and query
+        (
+            "https://res.cognitiveservices.azure.com/openai/deployments/gpt-4o/chat/completions"
+            "?api-version=2025-01-01-preview",
+            "https://res.cognitiveservices.azure.com/openai/v1",
+        ),
+        (
+            "https://res.openai.azure.com/openai/v1/chat/completions",
+            "https://res.openai.azure.com/openai/v1",
+        ),
+        ("https://RES.OpenAI.Azure.com/openai", "https://RES.OpenAI.Azure.com/openai/v1"),
     ],
 )
 def test_normalize_base_url(given: str, expected: str) -> None:

@@ -360,3 +360,91 @@ def test_stream_unknown_events_are_ignored() -> None:
     decoder = StreamDecoder(provider="openai")
     assert decoder.feed(json.dumps({"type": "response.some_future_event", "x": 1})) == []
     assert decoder.feed("") == []
+
+
+def _rotating_ids_stream() -> list[dict[str, Any]]:
+    """A stream whose item ids change on every event (as some gateways send them)."""
+    ids = iter(f"id_{n}" for n in range(100))
+
+    def at(index: int, **fields: Any) -> dict[str, Any]:
+        return {"output_index": index, "item_id": next(ids), **fields}
+
+    return [
+        {"type": "response.created", "response": {"id": "r", "model": "m"}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"id": next(ids), "type": "reasoning", "summary": []},
+        },
+        {"type": "response.reasoning_summary_part.added", **at(0)},
+        {"type": "response.reasoning_summary_text.delta", **at(0, delta="Think ")},
+        {"type": "response.reasoning_summary_text.delta", **at(0, delta="hard.")},
+        {
+            "type": "response.output_item.done",
+            "output_index": 0,
+            "item": {
+                "id": next(ids),
+                "type": "reasoning",
+                "summary": [{"type": "summary_text", "text": "Think hard."}],
+            },
+        },
+        {
+            "type": "response.output_item.added",
+            "output_index": 1,
+            "item": {"id": next(ids), "type": "message", "content": []},
+        },
+        {"type": "response.output_text.delta", **at(1, delta="Hel")},
+        {"type": "response.output_text.delta", **at(1, delta="lo")},
+        {
+            "type": "response.output_item.done",
+            "output_index": 1,
+            "item": {
+                "id": next(ids),
+                "type": "message",
+                "content": [{"type": "output_text", "text": "Hello"}],
+            },
+        },
+        {
+            "type": "response.output_item.added",
+            "output_index": 2,
+            "item": {
+                "id": next(ids),
+                "type": "function_call",
+                "call_id": "c1",
+                "name": "f",
+                "arguments": "",
+            },
+        },
+        {"type": "response.function_call_arguments.delta", **at(2, delta='{"a":')},
+        {"type": "response.function_call_arguments.delta", **at(2, delta="1}")},
+        {
+            "type": "response.output_item.done",
+            "output_index": 2,
+            "item": {
+                "id": next(ids),
+                "type": "function_call",
+                "call_id": "c1",
+                "name": "f",
+                "arguments": '{"a":1}',
+            },
+        },
+        {
+            "type": "response.completed",
+            "response": {"id": "r", "model": "m", "status": "completed"},
+        },
+    ]
+
+
+def test_items_are_tracked_by_output_index_when_ids_change() -> None:
+    decoder = StreamDecoder(provider="copilot")
+    parts: list[stream.StreamPart] = []
+    for event in _rotating_ids_stream():
+        parts.extend(decoder.feed(json.dumps(event), event["type"]))
+    response = accumulate(parts)
+    reasoning, text, call = response.content
+    assert (reasoning.text, text) == ("Think hard.", TextContent(text="Hello"))  # type: ignore[union-attr]
+    assert isinstance(call, ToolCallContent) and call.input == '{"a":1}'
+    deltas = [p for p in parts if isinstance(p, stream.ToolInputDelta)]
+    assert "".join(d.delta for d in deltas) == '{"a":1}'
+    starts = [type(p).__name__ for p in parts if type(p).__name__.endswith("Start")]
+    assert starts == ["ReasoningStart", "TextStart", "ToolInputStart"]

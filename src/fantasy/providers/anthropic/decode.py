@@ -311,6 +311,7 @@ class StreamDecoder(EventDecoder):
         self._stop_sequence: str | None = None
         self._client_tool_calls = False
         self._tool_names: dict[str, str] = {}
+        self._started = False
         self._handlers: dict[str, Callable[[dict[str, Any]], list[stream.StreamPart]]] = {
             "message_start": self._message_start,
             "content_block_start": self._block_start,
@@ -344,6 +345,9 @@ class StreamDecoder(EventDecoder):
                 self._usage[key] = value
 
     def _message_start(self, event: dict[str, Any]) -> list[stream.StreamPart]:
+        if self._started:  # two messages spliced into one stream: never merge them
+            raise ValueError("a second message_start in one stream (two messages spliced)")
+        self._started = True
         message = event["message"]
         self._update_usage(message.get("usage"))
         return [

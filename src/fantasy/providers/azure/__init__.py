@@ -24,20 +24,32 @@ import httpx
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPSettings, required_api_key
-from fantasy.providers.openai._provider import DualAPIProvider
+from fantasy.providers.openai._provider import DualAPIProvider, UseResponsesAPI
 
 __all__ = ["AzureProvider", "normalize_base_url", "responses_provider"]
 
 _API_PATH = "/openai/v1"
+# Hosts of Azure OpenAI and AI Foundry resources: their OpenAI API lives at /openai/v1.
+_AZURE_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 
 
 def normalize_base_url(base_url: str) -> str:
     """The ``.../openai/v1`` API root of an Azure resource.
 
-    Accepts a resource URL (``https://x.openai.azure.com``), an already normalised URL
-    (``https://x.openai.azure.com/openai/v1``), a host without scheme or a bare
-    resource name (``x`` → ``https://x.openai.azure.com/openai/v1``). A URL with another
-    path is kept as given.
+    Accepts every URL form Azure hands out, with or without a path:
+
+    * a resource URL: ``https://x.openai.azure.com``,
+      ``https://x.cognitiveservices.azure.com``, ``https://x.services.ai.azure.com``;
+    * an AI Foundry project URL (``https://x.services.ai.azure.com/api/projects/p``),
+      which is served by its resource's ``/openai/v1``;
+    * an endpoint URL copied from the portal (``.../openai/deployments/d/chat/
+      completions?api-version=...``, ``.../openai/v1/chat/completions``): on an Azure
+      host every path leads to ``/openai/v1``;
+    * a host without scheme, or a bare resource name (``x`` →
+      ``https://x.openai.azure.com/openai/v1``).
+
+    On other hosts (a gateway, a custom domain) a path is kept as given; no path gets
+    ``/openai/v1``.
     """
     url = base_url.strip().rstrip("/")
     if not url:
@@ -48,7 +60,8 @@ def normalize_base_url(base_url: str) -> str:
     if not parts.netloc:
         raise InvalidArgumentError(f"invalid Azure base URL {base_url!r}", argument="base_url")
     path = parts.path.rstrip("/")
-    if path in ("", "/openai"):
+    host = (parts.hostname or "").lower()
+    if host.endswith(_AZURE_HOSTS) or path in ("", "/openai"):
         path = _API_PATH
     return f"{parts.scheme}://{parts.netloc}{path}"
 
@@ -67,8 +80,10 @@ class AzureProvider(DualAPIProvider):
         timeout: Request timeout in seconds.
         stream_idle_timeout: Seconds without stream data before a stream fails.
         name: Provider name reported by models and errors.
-        use_responses_api: Serve models through the Responses API (``/responses``)
-            instead of Chat Completions.
+        use_responses_api: Which models are served through the Responses API
+            (``/responses``) instead of Chat Completions: all (``True``), none
+            (``False``), those a predicate accepts (e.g. :func:`is_responses_model`) or
+            the ids in a collection.
     """
 
     def __init__(
@@ -83,7 +98,7 @@ class AzureProvider(DualAPIProvider):
         timeout: float | httpx.Timeout | None = None,
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         name: str = "azure",
-        use_responses_api: bool = False,
+        use_responses_api: UseResponsesAPI = False,
     ) -> None:
         url = base_url or os.environ.get("AZURE_OPENAI_ENDPOINT", "")
         if not url:
@@ -93,7 +108,7 @@ class AzureProvider(DualAPIProvider):
             )
         key = required_api_key(api_key, "AZURE_OPENAI_API_KEY", "Azure")
         self._query = f"?{urlencode({'api-version': api_version})}" if api_version else ""
-        self._use_responses_api = use_responses_api
+        self._set_routing(use_responses_api)
         settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         self._connect(
             name, normalize_base_url(url), settings, auth_headers={"api-key": key}, api_key=key

@@ -20,7 +20,12 @@ import httpx
 
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.providers._base import HTTPSettings, bearer, env, required_api_key
-from fantasy.providers.openai._provider import DualAPIProvider
+from fantasy.providers.openai._provider import (
+    RESPONSES_ONLY_MODELS,
+    DualAPIProvider,
+    UseResponsesAPI,
+    is_responses_model,
+)
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
 from fantasy.providers.openai.options import (
     OpenAIChatMetadata,
@@ -31,6 +36,7 @@ from fantasy.providers.openai.options import (
 from fantasy.providers.openai.responses import ResponsesModel, web_search_tool
 
 __all__ = [
+    "RESPONSES_ONLY_MODELS",
     "ChatHooks",
     "ChatModel",
     "OpenAIChatMetadata",
@@ -39,6 +45,8 @@ __all__ = [
     "OpenAIResponsesItemMetadata",
     "OpenAIResponsesReasoningMetadata",
     "ResponsesModel",
+    "UseResponsesAPI",
+    "is_responses_model",
     "responses_provider",
     "web_search_tool",
 ]
@@ -60,8 +68,10 @@ class OpenAIProvider(DualAPIProvider):
         timeout: Request timeout in seconds.
         stream_idle_timeout: Seconds without stream data before a stream fails.
         name: Provider name reported by models and errors.
-        use_responses_api: Serve models through the Responses API (``/responses``)
-            instead of Chat Completions.
+        use_responses_api: Which models are served through the Responses API
+            (``/responses``) instead of Chat Completions: all (``True``), none
+            (``False``), those a predicate accepts (e.g. :func:`is_responses_model`) or
+            the ids in a collection.
     """
 
     def __init__(
@@ -77,7 +87,7 @@ class OpenAIProvider(DualAPIProvider):
         timeout: float | httpx.Timeout | None = None,
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         name: str = "openai",
-        use_responses_api: bool = False,
+        use_responses_api: UseResponsesAPI = False,
     ) -> None:
         key = required_api_key(api_key, "OPENAI_API_KEY", "OpenAI")
         auth_headers = bearer(key)
@@ -85,7 +95,7 @@ class OpenAIProvider(DualAPIProvider):
             auth_headers["OpenAI-Organization"] = organization
         if project:
             auth_headers["OpenAI-Project"] = project
-        self._use_responses_api = use_responses_api
+        self._set_routing(use_responses_api)
         settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         self._connect(
             name,

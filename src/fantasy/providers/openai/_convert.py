@@ -16,13 +16,15 @@ from fantasy._tool_schema import normalize_tool_schema
 from fantasy.errors import InvalidArgumentError
 from fantasy.messages import FilePart, MediaOutput, Message, TextPart, ToolResultPart
 from fantasy.model import Call
+from fantasy.options import get_provider_data
 from fantasy.providers._json import plain
 from fantasy.providers.openai._wire import WireFunction
-from fantasy.providers.openai.options import OpenAIOptions
+from fantasy.providers.openai.options import OpenAIFileOptions, OpenAIOptions
 from fantasy.tools import FunctionTool, ToolChoice
 from fantasy.usage import CallWarning
 
 __all__ = [
+    "image_detail",
     "add_sampling",
     "add_tools",
     "client_tool_results",
@@ -46,6 +48,12 @@ def dropped_message(role: str) -> CallWarning:
 def system_text(message: Message) -> str:
     """The text parts of a system message, one per line."""
     return "\n".join(part.text for part in message.content if isinstance(part, TextPart))
+
+
+def image_detail(part: FilePart, options_key: str) -> str | None:
+    """The part's ``image_detail`` option (:class:`OpenAIFileOptions`), if set."""
+    options = get_provider_data(part.provider_options, options_key, OpenAIFileOptions)
+    return options.image_detail if options is not None else None
 
 
 def user_content(

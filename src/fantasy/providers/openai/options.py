@@ -9,7 +9,7 @@ chosen API cannot send (:data:`RESPONSES_ONLY_OPTIONS` on Chat Completions,
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,8 @@ from fantasy.options import ProviderData
 __all__ = [
     "CHAT_ONLY_OPTIONS",
     "ChatReasoningMetadata",
+    "ImageDetail",
+    "OpenAIFileOptions",
     "RESPONSES_ONLY_OPTIONS",
     "OpenAIChatMetadata",
     "OpenAIOptions",
@@ -108,6 +110,28 @@ class OpenAIChatMetadata(ProviderData):
     logprobs: list[dict[str, Any]] | None = None
     accepted_prediction_tokens: int | None = None
     rejected_prediction_tokens: int | None = None
+
+
+ImageDetail = Literal["low", "high", "auto"]
+"""How closely an OpenAI model looks at an image (``detail`` on the wire)."""
+
+
+class OpenAIFileOptions(ProviderData):
+    """Options of one file part, under the provider's options key.
+
+    ``FilePart(..., provider_options={"openai": {"image_detail": "low"}})`` (the key is
+    ``"openai-compat"``, ``"openrouter"`` or ``"vercel"`` on those providers; Azure
+    reads ``"openai"``).
+
+    Attributes:
+        image_detail: ``"low"``, ``"high"`` or ``"auto"``: sent as the image's
+            ``detail`` (Chat Completions ``image_url.detail``, Responses
+            ``input_image.detail``). Ignored, with no effect, on files that are not images.
+    """
+
+    type_id: ClassVar[str] = "openai.file_options"
+
+    image_detail: ImageDetail | None = None
 
 
 class ChatReasoningMetadata(ProviderData):

@@ -22,8 +22,9 @@ import httpx
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
 from fantasy.providers._base import HTTPSettings, bearer, env
-from fantasy.providers.openai._provider import OpenAIStyleProvider
+from fantasy.providers.openai._provider import OpenAIStyleProvider, UseResponsesAPI
 from fantasy.providers.openai.chat import ChatModel
+from fantasy.providers.openai.responses import ResponsesModel
 from fantasy.providers.openaicompat.hooks import CompatHooks
 from fantasy.providers.openaicompat.options import OpenAICompatOptions
 
@@ -57,6 +58,12 @@ class OpenAICompatProvider(OpenAIStyleProvider):
         stream_idle_timeout: Seconds without stream data before a stream fails.
         name: Provider name reported by models and errors.
         hooks: Dialect hooks (default: :class:`CompatHooks` with ``extra_body``).
+        use_responses_api: Which models are served through the server's Responses API
+            (``<base_url>/responses``; vLLM, LM Studio and gateways serve it): all
+            (``True``), none (``False``, the default), those a predicate accepts, or the
+            ids in a collection. Those models read call options under ``"openai"``
+            (:class:`~fantasy.providers.openai.OpenAIOptions`); ``extra_body`` is sent
+            to both APIs.
     """
 
     def __init__(
@@ -72,6 +79,7 @@ class OpenAICompatProvider(OpenAIStyleProvider):
         stream_idle_timeout: float | None = DEFAULT_STREAM_IDLE_TIMEOUT,
         name: str = "openai-compat",
         hooks: CompatHooks | None = None,
+        use_responses_api: UseResponsesAPI = False,
     ) -> None:
         base_url = base_url or env(BASE_URL_VARIABLE)
         if not base_url or not base_url.strip():
@@ -82,11 +90,23 @@ class OpenAICompatProvider(OpenAIStyleProvider):
             )
         api_key = api_key if api_key is not None else env(API_KEY_VARIABLE)
         self._hooks = hooks if hooks is not None else CompatHooks(extra_body)
+        self._extra_body = dict(extra_body or {})
+        self._set_routing(use_responses_api)
         settings = HTTPSettings(headers, http_client, transport, timeout, stream_idle_timeout)
         self._connect(
             name, base_url.strip(), settings, auth_headers=bearer(api_key), api_key=api_key
         )
 
-    def language_model(self, model_id: str) -> ChatModel:
-        """The model ``model_id`` of this server."""
+    def language_model(self, model_id: str) -> ChatModel | ResponsesModel:
+        """The model ``model_id`` of this server (per ``use_responses_api``)."""
+        if self._uses_responses(model_id):
+            return self.responses_model(model_id)
+        return self.chat_model(model_id)
+
+    def chat_model(self, model_id: str) -> ChatModel:
+        """The Chat Completions model ``model_id`` (whatever ``use_responses_api`` says)."""
         return self._chat_model(model_id, self._hooks, object_mode="tool")
+
+    def responses_model(self, model_id: str) -> ResponsesModel:
+        """The Responses API model ``model_id`` at ``<base_url>/responses``."""
+        return self._responses_model(model_id, object_mode="tool", extra_body=self._extra_body)

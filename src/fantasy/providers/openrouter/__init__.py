@@ -27,6 +27,7 @@ from fantasy.providers.openai._provider import OpenAIStyleProvider
 from fantasy.providers.openai.chat import ChatModel
 from fantasy.providers.openrouter.hooks import OpenRouterHooks
 from fantasy.providers.openrouter.options import (
+    OpenRouterMetadata,
     OpenRouterOptions,
     OpenRouterReasoning,
     OpenRouterReasoningMetadata,
@@ -35,6 +36,7 @@ from fantasy.providers.openrouter.options import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "OpenRouterHooks",
+    "OpenRouterMetadata",
     "OpenRouterOptions",
     "OpenRouterProvider",
     "OpenRouterReasoning",

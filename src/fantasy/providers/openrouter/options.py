@@ -14,8 +14,14 @@ from fantasy.providers.openai.chat.reasoning_details import (
     GatewayReasoning,
     GatewayReasoningMetadata,
 )
+from fantasy.providers.openai.options import OpenAIChatMetadata
 
-__all__ = ["OpenRouterOptions", "OpenRouterReasoning", "OpenRouterReasoningMetadata"]
+__all__ = [
+    "OpenRouterMetadata",
+    "OpenRouterOptions",
+    "OpenRouterReasoning",
+    "OpenRouterReasoningMetadata",
+]
 
 
 class OpenRouterReasoning(GatewayReasoning):
@@ -56,3 +62,28 @@ class OpenRouterReasoningMetadata(GatewayReasoningMetadata):
     """Replay data of a reasoning item received through OpenRouter."""
 
     type_id: ClassVar[str] = "openrouter.reasoning_metadata"
+
+
+class OpenRouterMetadata(OpenAIChatMetadata):
+    """What an OpenRouter answer says beyond content and usage (key ``"openrouter"``).
+
+    On whole responses and on the stream's ``Finish`` part; only the fields OpenRouter
+    sent are set. The Chat Completions fields (``logprobs``, prediction token counts)
+    are inherited.
+
+    Attributes:
+        cost: What the call cost, in credits (``usage.cost``).
+        cost_details: The cost breakdown (``usage.cost_details``, e.g.
+            ``upstream_inference_cost`` for bring-your-own-key calls).
+        is_byok: Whether the call ran on your own provider key (``usage.is_byok``).
+        provider: The upstream provider that served the call (``"Anthropic"``, ...).
+        native_finish_reason: The upstream provider's own finish reason.
+    """
+
+    type_id: ClassVar[str] = "openrouter.metadata"
+
+    cost: float | None = None
+    cost_details: dict[str, Any] | None = None
+    is_byok: bool | None = None
+    provider: str | None = None
+    native_finish_reason: str | None = None

@@ -133,7 +133,9 @@
     box.dataset.toolCallId = part.toolCallId;
     box.dataset.state = part.state;
     const head = el("div", "head");
-    head.append(el("span", "name", toolName(part)), el("span", "state", STATE_LABELS[part.state] || part.state));
+    let label = STATE_LABELS[part.state] || part.state;
+    if (part.state === "input-available" && controller === null) label = "waiting for a result";
+    head.append(el("span", "name", toolName(part)), el("span", "state", label));
     box.append(head);
     const args = part.input !== undefined ? pretty(part.input) : part.rawInput || "";
     if (args) box.append(el("div", "label", "arguments"), el("pre", "args", args));

@@ -37,6 +37,7 @@ from fantasy.providers.openai._convert import (
     copy_options,
     dropped_message,
     function_spec,
+    image_detail,
     media_result,
     refuse_options,
     system_text,
@@ -96,7 +97,7 @@ def to_messages(
         if message.role == "system":
             converted = [_system(message)]
         elif message.role == "user":
-            converted = [_user(message)]
+            converted = [_user(message, hooks.options_key)]
         elif message.role == "assistant":
             converted = [_assistant(message, hooks, warnings)]
         else:
@@ -115,19 +116,30 @@ def _system(message: Message) -> Body:
     return {"role": "system", "content": text} if text else {"role": "system"}
 
 
-def _user(message: Message) -> Body:
+def _user(message: Message, options_key: str) -> Body:
     parts = message.content
     if len(parts) == 1 and isinstance(parts[0], TextPart):
         return {"role": "user", "content": parts[0].text}
-    content = user_content(message, text_type="text", file_part=file_content_part)
+
+    def file_part(part: FilePart, index: int) -> Body:
+        return file_content_part(part, index, options_key=options_key)
+
+    content = user_content(message, text_type="text", file_part=file_part)
     return {"role": "user", "content": content} if content else {"role": "user"}
 
 
-def file_content_part(part: FilePart, index: int = 0) -> Body:
-    """One user content part for a file: image_url, input_audio, file (PDF) or text."""
+def file_content_part(part: FilePart, index: int = 0, *, options_key: str = "openai") -> Body:
+    """One user content part for a file: image_url, input_audio, file (PDF) or text.
+
+    An image's ``image_detail`` option (under ``options_key``) becomes ``image_url.detail``.
+    """
     media_type = part.media_type
     if _media.is_image(media_type):
-        return {"type": "image_url", "image_url": {"url": _media.file_url(part)}}
+        image: Body = {"url": _media.file_url(part)}
+        detail = image_detail(part, options_key)
+        if detail is not None:
+            image["detail"] = detail
+        return {"type": "image_url", "image_url": image}
     audio_format = _media.audio_format(media_type)
     if audio_format in ("wav", "mp3"):
         data = _media.encode_base64(_media.part_bytes(part))

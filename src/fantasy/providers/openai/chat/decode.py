@@ -267,6 +267,7 @@ class StreamDecoder(EventDecoder):
         parts: list[StreamPart] = []
         if not self._metadata_sent:
             self._response_metadata(chunk, parts)
+        self.stream_hooks.chunk(chunk)
         usage = chunk.get("usage")
         if usage and isinstance(usage, dict):
             self.raw_usage = usage

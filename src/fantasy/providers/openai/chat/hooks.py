@@ -194,7 +194,8 @@ class ChatHooks:
 class ChatStreamHooks:
     """A variant's behaviour and state for one streamed answer (from ``open_stream()``).
 
-    The decoder calls :meth:`delta` once per choice delta, before the delta's text and
+    The decoder calls :meth:`chunk` once per chunk (before its choices), :meth:`delta`
+    once per choice delta, before the delta's text and
     tool calls; :meth:`reasoning_end` whenever a reasoning block closes (text or a tool
     call begins, the choice finishes, the stream ends); :meth:`finish_metadata` once,
     for the ``Finish`` part. State gathered over several deltas lives in attributes of
@@ -206,6 +207,13 @@ class ChatStreamHooks:
 
     def __init__(self, hooks: ChatHooks) -> None:
         self.hooks = hooks
+
+    def chunk(self, chunk: Mapping[str, Any]) -> None:
+        """Read a variant's chunk-level fields (the upstream provider, finish details).
+
+        Runs for every chunk, choices or not; keep what :meth:`finish_metadata` needs
+        as attributes. The default reads nothing.
+        """
 
     def delta(self, delta: Mapping[str, Any], blocks: BlockTracker, out: list[StreamPart]) -> None:
         """Read a variant's extra fields of one delta (reasoning), adding parts to ``out``.

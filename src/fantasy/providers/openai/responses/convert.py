@@ -43,6 +43,7 @@ from fantasy.providers.openai._convert import (
     client_tool_results,
     copy_options,
     dropped_message,
+    image_detail,
     media_result,
     refuse_options,
     system_text,
@@ -96,16 +97,23 @@ def uses_developer_role(model_id: str) -> bool:
 
 
 def to_input(
-    prompt: Sequence[Message], *, system_role: str = "system", store: bool = False
+    prompt: Sequence[Message],
+    *,
+    system_role: str = "system",
+    store: bool = False,
+    options_key: str = "openai",
 ) -> tuple[list[Body], list[CallWarning]]:
-    """Convert a prompt into ``input`` items and the warnings of dropped parts."""
+    """Convert a prompt into ``input`` items and the warnings of dropped parts.
+
+    File parts' options (``image_detail``) are read under ``options_key``.
+    """
     items: list[Body] = []
     warnings: list[CallWarning] = []
     for message in prompt:
         if message.role == "system":
             items.extend(_system(message, system_role, warnings))
         elif message.role == "user":
-            items.extend(_user(message, warnings))
+            items.extend(_user(message, warnings, options_key))
         elif message.role == "assistant":
             items.extend(_assistant(message, store, warnings))
         else:
@@ -121,19 +129,29 @@ def _system(message: Message, role: str, warnings: list[CallWarning]) -> list[Bo
     return [{"role": role, "content": text}]
 
 
-def _user(message: Message, warnings: list[CallWarning]) -> list[Body]:
-    content = user_content(message, text_type="input_text", file_part=input_file_part)
+def _user(message: Message, warnings: list[CallWarning], options_key: str) -> list[Body]:
+    def file_part(part: FilePart, index: int) -> Body:
+        return input_file_part(part, index, options_key=options_key)
+
+    content = user_content(message, text_type="input_text", file_part=file_part)
     if not content:
         warnings.append(dropped_message("user"))
         return []
     return [{"role": "user", "content": content}]
 
 
-def input_file_part(part: FilePart, index: int = 0) -> Body:
-    """One input content part for a file: ``input_image``, ``input_file`` (PDF) or text."""
+def input_file_part(part: FilePart, index: int = 0, *, options_key: str = "openai") -> Body:
+    """One input content part for a file: ``input_image``, ``input_file`` (PDF) or text.
+
+    An image's ``image_detail`` option (under ``options_key``) becomes its ``detail``.
+    """
     media_type = part.media_type
     if _media.is_image(media_type):
-        return {"type": "input_image", "image_url": _media.file_url(part)}
+        image: Body = {"type": "input_image", "image_url": _media.file_url(part)}
+        detail = image_detail(part, options_key)
+        if detail is not None:
+            image["detail"] = detail
+        return image
     if _media.is_pdf(media_type):
         if part.url is not None:
             return {"type": "input_file", "file_url": part.url}
@@ -255,7 +273,7 @@ def build_body(
     options = options if options is not None else OpenAIOptions()
     store = options.store is True
     role = "developer" if uses_developer_role(model_id) else "system"
-    items, warnings = to_input(call.prompt, system_role=role, store=store)
+    items, warnings = to_input(call.prompt, system_role=role, store=store, options_key=options_key)
     body: Body = {"model": model_id, "input": items, "store": store}
     if call.max_output_tokens is not None:
         body["max_output_tokens"] = call.max_output_tokens

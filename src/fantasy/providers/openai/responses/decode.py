@@ -15,7 +15,7 @@ error code). A stream that closes before any of these raises
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,8 +102,9 @@ def _decode_output(data: dict[str, Any], provider: str) -> Response:
 
 @dataclass(slots=True)
 class _Block:
-    """An open text or reasoning block: whether text or annotations arrived as events."""
+    """An open text or reasoning block: its id, whether text or annotations arrived."""
 
+    id: str
     saw_text: bool = False
     saw_sources: bool = False
 
@@ -130,6 +131,7 @@ def _source_part(source: SourceContent) -> StreamPart:
 
 
 Handler = Callable[[dict[str, Any]], list[StreamPart]]
+Key = str
 
 
 class StreamDecoder(EventDecoder):
@@ -143,9 +145,11 @@ class StreamDecoder(EventDecoder):
         super().__init__(provider=provider)
         self._metadata_sent = False
         self._has_client_calls = False
-        self._text: dict[str, _Block] = {}
-        self._reasoning: dict[str, _Block] = {}
-        self._calls: dict[str, _Call] = {}
+        self._text: dict[Key, _Block] = {}
+        self._reasoning: dict[Key, _Block] = {}
+        self._calls: dict[Key, _Call] = {}
+        self._ids: dict[str, Key] = {}
+        self._indices: dict[int, Key] = {}
         self._handlers: dict[str, Handler] = {
             "response.created": self._on_metadata,
             "response.in_progress": self._on_metadata,
@@ -163,6 +167,23 @@ class StreamDecoder(EventDecoder):
             "response.failed": self._on_failed,
             "error": self._on_error,
         }
+
+    def _key(self, payload: Mapping[str, Any], item_id: str) -> Key:
+        """The output item an event belongs to, which must not change with its id.
+
+        Some servers send a new item id on every event, so an unknown id is matched by
+        ``output_index`` (stable) to the item first seen there; a known id wins.
+        """
+        known = self._ids.get(item_id) if item_id else None
+        if known is not None:
+            return known
+        index = payload.get("output_index")
+        if not isinstance(index, int) or isinstance(index, bool):
+            return item_id
+        key = self._indices.setdefault(index, item_id or f"output-{index}")
+        if item_id:
+            self._ids[item_id] = key
+        return key
 
     def _on_event(self, payload: dict[str, Any], event: str) -> list[StreamPart]:
         kind = text_of(payload.get("type")) or event
@@ -216,12 +237,13 @@ class StreamDecoder(EventDecoder):
     def _on_item_added(self, payload: dict[str, Any]) -> list[StreamPart]:
         item = as_dict(payload.get("item"))
         kind, item_id = item.get("type"), text_of(item.get("id"))
+        key = self._key(payload, item_id)
         if kind == "message":
-            return self._open_text(item_id)
+            return self._open_text(key, item_id)
         if kind == "reasoning":
-            return self._open_reasoning(item_id, item)
+            return self._open_reasoning(key, item)
         if kind == "function_call":
-            call = self._open_call(item_id, item)
+            call = self._open_call(key, item)
             arguments = text_of(item.get("arguments"))
             if not arguments:
                 return [self._input_start(call)]
@@ -231,33 +253,34 @@ class StreamDecoder(EventDecoder):
                 stream.ToolInputDelta(id=call.call_id, delta=arguments),
             ]
         if kind == "web_search_call":
-            return [self._input_start(self._open_call(item_id, item))]
+            return [self._input_start(self._open_call(key, item))]
         return []
 
     def _on_item_done(self, payload: dict[str, Any]) -> list[StreamPart]:
         item = as_dict(payload.get("item"))
         kind, item_id = item.get("type"), text_of(item.get("id"))
+        key = self._key(payload, item_id)
         if kind == "message":
-            return self._message_done(item_id, item)
+            return self._message_done(key, item)
         if kind == "reasoning":
-            return self._reasoning_done(item_id, item)
+            return self._reasoning_done(key, item)
         if kind == "function_call":
-            return self._function_call_done(item_id, item)
+            return self._function_call_done(key, item)
         if kind == "web_search_call":
-            return self._web_search_done(item_id, item)
+            return self._web_search_done(key, item)
         return []
 
     # --- text ------------------------------------------------------------------------------------
 
-    def _open_text(self, item_id: str) -> list[StreamPart]:
-        self._text[item_id] = _Block()
-        return [stream.TextStart(id=item_id)]
+    def _open_text(self, key: Key, item_id: str) -> list[StreamPart]:
+        block = self._text[key] = _Block(id=item_id or str(key))
+        return [stream.TextStart(id=block.id)]
 
-    def _text_block(self, item_id: str, parts: list[StreamPart]) -> _Block:
-        block = self._text.get(item_id)
+    def _text_block(self, key: Key, item_id: str, parts: list[StreamPart]) -> _Block:
+        block = self._text.get(key)
         if block is None:
-            parts.extend(self._open_text(item_id))
-            block = self._text[item_id]
+            parts.extend(self._open_text(key, item_id))
+            block = self._text[key]
         return block
 
     def _on_text_delta(self, payload: dict[str, Any]) -> list[StreamPart]:
@@ -266,8 +289,9 @@ class StreamDecoder(EventDecoder):
             return []
         item_id = text_of(payload.get("item_id"))
         parts: list[StreamPart] = []
-        self._text_block(item_id, parts).saw_text = True
-        parts.append(stream.TextDelta(id=item_id, delta=delta))
+        block = self._text_block(self._key(payload, item_id), item_id, parts)
+        block.saw_text = True
+        parts.append(stream.TextDelta(id=block.id, delta=delta))
         return parts
 
     def _on_annotation(self, payload: dict[str, Any]) -> list[StreamPart]:
@@ -275,41 +299,42 @@ class StreamDecoder(EventDecoder):
         if source is None:
             return []
         parts: list[StreamPart] = []
-        self._text_block(text_of(payload.get("item_id")), parts).saw_sources = True
+        item_id = text_of(payload.get("item_id"))
+        self._text_block(self._key(payload, item_id), item_id, parts).saw_sources = True
         parts.append(_source_part(source))
         return parts
 
-    def _message_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+    def _message_done(self, key: Key, item: dict[str, Any]) -> list[StreamPart]:
         parts: list[StreamPart] = []
-        block = self._text_block(item_id, parts)
-        del self._text[item_id]
+        block = self._text_block(key, text_of(item.get("id")), parts)
+        del self._text[key]
         text = "" if block.saw_text else message_text(item)
         if text:
-            parts.append(stream.TextDelta(id=item_id, delta=text))
-        parts.append(stream.TextEnd(id=item_id))
+            parts.append(stream.TextDelta(id=block.id, delta=text))
+        parts.append(stream.TextEnd(id=block.id))
         if not block.saw_sources:
             parts.extend(_source_part(source) for source in sources_of_message(item))
         return parts
 
     # --- reasoning ----------------------------------------------------------------------------
 
-    def _open_reasoning(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
-        self._reasoning[item_id] = _Block()
-        return [stream.ReasoningStart(id=item_id, provider_metadata=reasoning_metadata(item))]
+    def _open_reasoning(self, key: Key, item: dict[str, Any]) -> list[StreamPart]:
+        block = self._reasoning[key] = _Block(id=text_of(item.get("id")) or str(key))
+        return [stream.ReasoningStart(id=block.id, provider_metadata=reasoning_metadata(item))]
 
-    def _reasoning_block(self, item_id: str, parts: list[StreamPart]) -> _Block:
-        block = self._reasoning.get(item_id)
+    def _reasoning_block(self, key: Key, item_id: str, parts: list[StreamPart]) -> _Block:
+        block = self._reasoning.get(key)
         if block is None:
-            parts.extend(self._open_reasoning(item_id, {"id": item_id}))
-            block = self._reasoning[item_id]
+            parts.extend(self._open_reasoning(key, {"id": item_id}))
+            block = self._reasoning[key]
         return block
 
     def _on_summary_part(self, payload: dict[str, Any]) -> list[StreamPart]:
         item_id = text_of(payload.get("item_id"))
         parts: list[StreamPart] = []
-        block = self._reasoning_block(item_id, parts)
+        block = self._reasoning_block(self._key(payload, item_id), item_id, parts)
         if block.saw_text:
-            parts.append(stream.ReasoningDelta(id=item_id, delta=SUMMARY_SEPARATOR))
+            parts.append(stream.ReasoningDelta(id=block.id, delta=SUMMARY_SEPARATOR))
         return parts
 
     def _on_reasoning_delta(self, payload: dict[str, Any]) -> list[StreamPart]:
@@ -318,26 +343,27 @@ class StreamDecoder(EventDecoder):
             return []
         item_id = text_of(payload.get("item_id"))
         parts: list[StreamPart] = []
-        self._reasoning_block(item_id, parts).saw_text = True
-        parts.append(stream.ReasoningDelta(id=item_id, delta=delta))
+        block = self._reasoning_block(self._key(payload, item_id), item_id, parts)
+        block.saw_text = True
+        parts.append(stream.ReasoningDelta(id=block.id, delta=delta))
         return parts
 
-    def _reasoning_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+    def _reasoning_done(self, key: Key, item: dict[str, Any]) -> list[StreamPart]:
         parts: list[StreamPart] = []
-        block = self._reasoning_block(item_id, parts)
-        del self._reasoning[item_id]
+        block = self._reasoning_block(key, text_of(item.get("id")), parts)
+        del self._reasoning[key]
         text = "" if block.saw_text else reasoning_text(item)
         if text:
-            parts.append(stream.ReasoningDelta(id=item_id, delta=text))
-        parts.append(stream.ReasoningEnd(id=item_id, provider_metadata=reasoning_metadata(item)))
+            parts.append(stream.ReasoningDelta(id=block.id, delta=text))
+        parts.append(stream.ReasoningEnd(id=block.id, provider_metadata=reasoning_metadata(item)))
         return parts
 
     # --- tool calls ------------------------------------------------------------------------------
 
-    def _open_call(self, item_id: str, item: dict[str, Any]) -> _Call:
+    def _open_call(self, key: Key, item: dict[str, Any]) -> _Call:
         if item.get("type") == "web_search_call":
             call = _Call(
-                call_id=item_id or new_tool_call_id(),
+                call_id=text_of(item.get("id")) or new_tool_call_id(),
                 name=WEB_SEARCH_TOOL_NAME,
                 provider_executed=True,
             )
@@ -346,7 +372,7 @@ class StreamDecoder(EventDecoder):
                 call_id=text_of(item.get("call_id")) or new_tool_call_id(),
                 name=text_of(item.get("name")),
             )
-        self._calls[item_id] = call
+        self._calls[key] = call
         return call
 
     @staticmethod
@@ -355,25 +381,25 @@ class StreamDecoder(EventDecoder):
             id=call.call_id, tool_name=call.name, provider_executed=call.provider_executed
         )
 
-    def _call_for(self, item_id: str, item: dict[str, Any], parts: list[StreamPart]) -> _Call:
-        call = self._calls.pop(item_id, None)
+    def _call_for(self, key: Key, item: dict[str, Any], parts: list[StreamPart]) -> _Call:
+        call = self._calls.pop(key, None)
         if call is None:
-            call = self._open_call(item_id, item)
-            del self._calls[item_id]
+            call = self._open_call(key, item)
+            del self._calls[key]
             parts.append(self._input_start(call))
         return call
 
     def _on_arguments_delta(self, payload: dict[str, Any]) -> list[StreamPart]:
-        call = self._calls.get(text_of(payload.get("item_id")))
+        call = self._calls.get(self._key(payload, text_of(payload.get("item_id"))))
         delta = text_of(payload.get("delta"))
         if call is None or not delta:
             return []
         call.chunks.append(delta)
         return [stream.ToolInputDelta(id=call.call_id, delta=delta)]
 
-    def _function_call_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+    def _function_call_done(self, key: Key, item: dict[str, Any]) -> list[StreamPart]:
         parts: list[StreamPart] = []
-        call = self._call_for(item_id, item, parts)
+        call = self._call_for(key, item, parts)
         if "arguments" in item:
             arguments = arguments_of(item.get("arguments"))
         else:
@@ -387,9 +413,9 @@ class StreamDecoder(EventDecoder):
         )
         return parts
 
-    def _web_search_done(self, item_id: str, item: dict[str, Any]) -> list[StreamPart]:
+    def _web_search_done(self, key: Key, item: dict[str, Any]) -> list[StreamPart]:
         parts: list[StreamPart] = []
-        call = self._call_for(item_id, item, parts)
+        call = self._call_for(key, item, parts)
         arguments = web_search_input(item)
         metadata = item_metadata(item)
         parts.append(stream.ToolInputDelta(id=call.call_id, delta=arguments))
@@ -418,13 +444,13 @@ class StreamDecoder(EventDecoder):
 
     def _close_all(self) -> list[StreamPart]:
         """Close blocks and tool inputs the provider left open before finishing."""
-        parts: list[StreamPart] = [stream.TextEnd(id=item_id) for item_id in self._text]
-        parts += [stream.ReasoningEnd(id=item_id) for item_id in self._reasoning]
+        parts: list[StreamPart] = [stream.TextEnd(id=block.id) for block in self._text.values()]
+        parts += [stream.ReasoningEnd(id=block.id) for block in self._reasoning.values()]
         self._text.clear()
         self._reasoning.clear()
-        for item_id, call in list(self._calls.items()):
+        for key, call in list(self._calls.items()):
             if call.provider_executed:
-                parts.extend(self._web_search_done(item_id, {"id": item_id}))
+                parts.extend(self._web_search_done(key, {"id": call.call_id}))
             else:
-                parts.extend(self._function_call_done(item_id, {"type": "function_call"}))
+                parts.extend(self._function_call_done(key, {"type": "function_call"}))
         return parts

@@ -7,6 +7,7 @@ client settings (auth headers). The I/O is :class:`~fantasy.providers.openai._mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fantasy._http import HTTPClient
@@ -32,6 +33,8 @@ class ResponsesModel(OpenAIModel):
             (:class:`~fantasy.providers.openai.OpenAIOptions`).
         object_mode: How structured objects are produced: ``"json"`` uses
             ``text.format``; ``"tool"`` forces a function tool.
+        extra_body: Keys merged into every request body (an OpenAI-compatible
+            server's own fields), before the call's options.
     """
 
     def __init__(
@@ -43,17 +46,24 @@ class ResponsesModel(OpenAIModel):
         url: str,
         options_key: str = "openai",
         object_mode: ObjectMode = "json",
+        extra_body: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(
             provider=provider, model_id=model_id, client=client, url=url, object_mode=object_mode
         )
         self.options_key = options_key
+        self._extra_body = dict(extra_body or {})
 
     def build_request(
         self, call: Call, *, stream: bool
     ) -> tuple[dict[str, Any], list[CallWarning]]:
         """The request body for ``call`` and its warnings (no I/O)."""
-        return build_body(call, self.model_id, stream=stream, options_key=self.options_key)
+        body, warnings = build_body(
+            call, self.model_id, stream=stream, options_key=self.options_key
+        )
+        if self._extra_body:
+            body = {**body, **self._extra_body}
+        return body, warnings
 
     def _decode(self, data: Any) -> Response:
         """A whole Responses API answer as a response."""
