@@ -19,7 +19,6 @@ import asyncio
 import email.utils
 import json
 import logging
-import re
 import time
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
@@ -31,7 +30,7 @@ import httpx
 from fantasy import stream
 from fantasy._client_loop import check_loop
 from fantasy._credentials import CredentialRefresh, adopt, refreshed_headers
-from fantasy._http_errors import body_excerpt, transport_error
+from fantasy._http_errors import body_excerpt, content_type, context_error, transport_error
 from fantasy._idle import IdleWatchdog
 from fantasy._sse import SSEFraming
 from fantasy._version import __version__
@@ -135,34 +134,6 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
-_CONTEXT_PATTERNS = (
-    # OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in
-    # 130000 tokens"
-    re.compile(r"maximum context length is (?P<max>\d+) tokens.*?(?P<used>\d+) tokens", re.S),
-    # Anthropic: "prompt is too long: 210000 tokens > 200000 maximum"
-    re.compile(r"prompt is too long: (?P<used>\d+) tokens > (?P<max>\d+)"),
-    # Gemini: "input token count (1200000) exceeds the maximum number of tokens allowed (1048576)"
-    re.compile(r"input token count \(?(?P<used>\d+)\)? exceeds the maximum.*?\(?(?P<max>\d+)\)?"),
-)
-_CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
-_CONTEXT_WORDS = ("context length", "context window", "prompt is too long", "too many tokens")
-
-
-def _context_error(message: str, code: str) -> tuple[int | None, int | None] | None:
-    for pattern in _CONTEXT_PATTERNS:
-        match = pattern.search(message)
-        if match and len(match["used"]) <= 18 and len(match["max"]) <= 18:
-            return int(match["used"]), int(match["max"])
-    lowered = message.lower()
-    if code in _CONTEXT_CODES or any(word in lowered for word in _CONTEXT_WORDS):
-        return None, None
-    return None
-
-
-def _content_type(headers: Mapping[str, str]) -> str:
-    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-
-
 def error_from_response(
     *,
     provider: str,
@@ -174,7 +145,7 @@ def error_from_response(
     parser: ErrorParser = default_error_parser,
 ) -> ProviderError:
     """Map an error status and body to the most specific :class:`ProviderError`."""
-    excerpt = body_excerpt(body, _content_type(headers))
+    excerpt = body_excerpt(body, content_type(headers))
     info = parser(body) or ErrorInfo(message=f"response from {redact(url, secrets)} is {excerpt}")
     common: dict[str, Any] = {
         "provider": provider,
@@ -194,7 +165,7 @@ def error_from_response(
     if status_code == 429:
         return RateLimitError(message, retry_after=parse_retry_after(headers), **common)
     if status_code in (400, 413, 422):
-        context = _context_error(message, info.code)
+        context = context_error(message, info.code)
         if context is not None:
             used, maximum = context
             return ContextTooLargeError(message, used_tokens=used, max_tokens=maximum, **common)

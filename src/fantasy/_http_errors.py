@@ -1,4 +1,4 @@
-"""Messages that say what happened on the wire: transport failures and non-JSON bodies.
+"""Errors that say what happened on the wire: transport failures, non-JSON bodies, context.
 
 httpx's own messages are often empty (``ReadTimeout()``, ``ReadError()``); these helpers
 name the failure, the limit that fired and the URL, in one line.
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 
 import httpx
 
 from fantasy.errors import ProviderError, RequestTimeoutError
 
-__all__ = ["body_excerpt", "transport_error"]
+__all__ = ["body_excerpt", "content_type", "context_error", "transport_error"]
 
 _EXCERPT = 160
 _TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.I | re.S)
@@ -94,3 +95,33 @@ def body_excerpt(body: str, content_type: str = "") -> str:
 
 def _cut(text: str) -> str:
     return text if len(text) <= _EXCERPT else text[: _EXCERPT - 3].rstrip() + "..."
+
+
+_CONTEXT_PATTERNS = (
+    # OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in
+    # 130000 tokens"
+    re.compile(r"maximum context length is (?P<max>\d+) tokens.*?(?P<used>\d+) tokens", re.S),
+    # Anthropic: "prompt is too long: 210000 tokens > 200000 maximum"
+    re.compile(r"prompt is too long: (?P<used>\d+) tokens > (?P<max>\d+)"),
+    # Gemini: "input token count (1200000) exceeds the maximum number of tokens allowed (1048576)"
+    re.compile(r"input token count \(?(?P<used>\d+)\)? exceeds the maximum.*?\(?(?P<max>\d+)\)?"),
+)
+_CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
+_CONTEXT_WORDS = ("context length", "context window", "prompt is too long", "too many tokens")
+
+
+def context_error(message: str, code: str) -> tuple[int | None, int | None] | None:
+    """``(used, max)`` tokens (either ``None`` when unsaid) of a context-window error."""
+    for pattern in _CONTEXT_PATTERNS:
+        match = pattern.search(message)
+        if match and len(match["used"]) <= 18 and len(match["max"]) <= 18:
+            return int(match["used"]), int(match["max"])
+    lowered = message.lower()
+    if code in _CONTEXT_CODES or any(word in lowered for word in _CONTEXT_WORDS):
+        return None, None
+    return None
+
+
+def content_type(headers: Mapping[str, str]) -> str:
+    """The ``Content-Type`` of ``headers`` (``""`` when absent)."""
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
