@@ -5,13 +5,13 @@ Needs the ``otel`` extra and the OpenTelemetry SDK (both in the ``dev`` extra).
 
 from __future__ import annotations
 
-import fantasy.otel
 from _model import pick_model
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 import fantasy
+import fantasy.otel
 
 
 @fantasy.tool
