@@ -18,11 +18,14 @@ fallback's ``retry`` policy (:class:`~fantasy.retry.RetryPolicy`; the default re
 twice, as an agent does). Only when a model has failed for good (retries exhausted, or
 an error that is not retryable) does ``on`` decide: the next model takes over, or the
 model's error is raised. When the last model fails too, :class:`~fantasy.errors.FallbackError`
-holds every model's error. Errors leaving a fallback model are never retryable, so an
-agent's own ``retry`` does not start the chain again; an agent with a fallback model
-keeps its ``retry`` setting for nothing else. (A fallback built with
-``retry=RetryPolicy(max_retries=0)`` does not retry at all; an error it does not fall
-back on then reaches the agent unchanged, and the agent may retry the whole fallback.)
+holds every model's error; it is not retryable, so an agent's own ``retry`` does not
+start the chain again. An error ``on`` does not fall back on is raised as the model's own
+error (with ``attempts``, see :func:`~fantasy.errors.attempts_of`): with the default
+``on`` that is only ever a non-retryable one, but with a narrower ``on`` (say
+``RateLimitError`` only) a retryable error such as a 503 reaches the agent, whose
+``retry`` may then run the whole fallback again; give such an agent
+``retry=RetryPolicy(max_retries=0)`` when the fallback's policy should be the only one.
+(A fallback built with ``retry=RetryPolicy(max_retries=0)`` does not retry at all.)
 
 **Streaming.** A model that fails before its first part is replaced silently. One that
 fails after it is replaced too, and the stream says so with a
