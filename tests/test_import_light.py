@@ -27,6 +27,8 @@ HEAVY = (
     "mcp_types",
     "httpx2",
     "opentelemetry",
+    "dbos",
+    "fantasy.durable",
     "fantasy.otel",
     "genai_prices",
 )

@@ -1,0 +1,4 @@
+"""Durable agent runs: survive crashes, wait for people, spread runs over workers.
+
+:mod:`fantasy.durable.dbos` runs agents on DBOS (the ``dbos`` extra).
+"""
