@@ -2,3 +2,5 @@
 
 :mod:`fantasy.durable.dbos` runs agents on DBOS (the ``dbos`` extra).
 """
+
+__all__: list[str] = []  # the backends are submodules: fantasy.durable.dbos
