@@ -67,8 +67,10 @@ if TYPE_CHECKING:
         top_k,
     )
     from fantasy.errors import (
+        AttemptTimeoutError,
         AuthenticationError,
         ContextTooLargeError,
+        DeadlineExceededError,
         FallbackError,
         FantasyError,
         IncompleteResponseError,
@@ -84,7 +86,7 @@ if TYPE_CHECKING:
         UsageError,
         UsageLimitExceeded,
     )
-    from fantasy.fallback import FallbackModel
+    from fantasy.fallback import FallbackModel, with_retry
     from fantasy.messages import (
         ErrorOutput,
         FilePart,
@@ -172,8 +174,10 @@ _EXPORTS: dict[str, str] = {
     "embedding_model": "fantasy.provider",
     "top_k": "fantasy.embedding",
     # errors
+    "AttemptTimeoutError": "fantasy.errors",
     "AuthenticationError": "fantasy.errors",
     "ContextTooLargeError": "fantasy.errors",
+    "DeadlineExceededError": "fantasy.errors",
     "FallbackError": "fantasy.errors",
     "FantasyError": "fantasy.errors",
     "IncompleteResponseError": "fantasy.errors",
@@ -204,6 +208,7 @@ _EXPORTS: dict[str, str] = {
     "user_message": "fantasy.messages",
     # model, objects, providers
     "FallbackModel": "fantasy.fallback",
+    "with_retry": "fantasy.fallback",
     "BaseLanguageModel": "fantasy.model",
     "Call": "fantasy.model",
     "LanguageModel": "fantasy.model",
@@ -234,6 +239,7 @@ __all__ = [
     "AgentResult",
     "AgentStream",
     "AgentTool",
+    "AttemptTimeoutError",
     "AuthenticationError",
     "BaseEmbeddingModel",
     "BaseLanguageModel",
@@ -242,6 +248,7 @@ __all__ = [
     "CallWarning",
     "Content",
     "ContextTooLargeError",
+    "DeadlineExceededError",
     "EmbeddingModel",
     "EmbeddingUsage",
     "Embeddings",
@@ -325,6 +332,7 @@ __all__ = [
     "tool_message",
     "top_k",
     "user_message",
+    "with_retry",
 ]
 
 

@@ -154,7 +154,7 @@ class ModelRequest:
                     if failure is None:
                         self.response = accumulator.response()
                 else:
-                    failure = await self._generate()
+                    failure = await self._generate(retrier)
                 self._settle(traced, failure)
             if failure is None:
                 return
@@ -171,10 +171,11 @@ class ModelRequest:
             self.response = response = _answered_by(response, self.plan.model)
         traced.ended(response, failure)
 
-    async def _generate(self) -> Exception | None:
+    async def _generate(self, retrier: Retrier) -> Exception | None:
         """One non-streaming attempt: sets ``response``, or returns why it failed."""
         try:
-            self.response = await self.plan.model.generate(self.plan.call)
+            async with retrier.attempt():  # RetryPolicy.timeout / deadline
+                self.response = await self.plan.model.generate(self.plan.call)
         except Exception as error:  # noqa: BLE001 - classified by the retrier
             return error
         return None

@@ -8,9 +8,8 @@ injected ``httpx.AsyncClient`` or transport) and call :meth:`HTTPClient.post_jso
 :class:`~fantasy.errors.StreamIdleTimeoutError`, and secrets never reach an error.
 
 Connections: without an injected client, an :class:`HTTPClient` owns one long-lived
-``httpx.AsyncClient`` per event loop (a pool of kept-alive connections with
-:data:`DEFAULT_LIMITS`), closed by :meth:`HTTPClient.aclose` or, at the latest, when
-its event loop shuts down its async generators (``asyncio.run`` does).
+``httpx.AsyncClient`` per event loop (:mod:`fantasy._pool`), closed by
+:meth:`HTTPClient.aclose` or, at the latest, when its event loop shuts down.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ import email.utils
 import json
 import logging
 import time
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -32,6 +31,7 @@ from fantasy._client_loop import check_loop
 from fantasy._credentials import CredentialRefresh, adopt, refreshed_headers
 from fantasy._http_errors import body_excerpt, content_type, context_error, transport_error
 from fantasy._idle import IdleWatchdog
+from fantasy._pool import DEFAULT_LIMITS, ClientPool
 from fantasy._sse import SSEFraming
 from fantasy._version import __version__
 from fantasy.errors import (
@@ -64,11 +64,6 @@ __all__ = [
 USER_AGENT = f"fantasy-python/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=30.0)
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
-DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-"""Pool limits of the clients fantasy creates: at most 100 connections per provider and
-event loop, all of them kept alive between requests. More concurrent requests wait for
-a connection (``timeout.pool``); 1,000 concurrent calls on one loop reuse these 100
-connections instead of opening and closing one per request."""
 _DRAIN_SECONDS = 1.0
 _DRAIN_BYTES = 65536
 
@@ -224,15 +219,6 @@ class Framing(Protocol):
         ...
 
 
-async def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
-    # Started once on the loop that uses ``client``: the loop's shutdown_asyncgens()
-    # (asyncio.run, asyncio.Runner) closes it, which closes the client's connections.
-    try:
-        yield
-    finally:
-        await client.aclose()
-
-
 class HTTPClient:
     """Sends a provider's requests on an injected or owned ``httpx.AsyncClient``.
 
@@ -275,10 +261,9 @@ class HTTPClient:
         self._timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         # An explicit timeout applies per request, to an injected client too.
         self._request_timeout: Any = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
-        self._owned: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop,
-            tuple[httpx.AsyncClient, AsyncGenerator[None, None]],
-        ] = weakref.WeakKeyDictionary()
+        self._pool = ClientPool(
+            provider=provider, transport=transport, timeout=httpx.Timeout(self._timeout)
+        )
         self.stream_idle_timeout = stream_idle_timeout
         self.secrets = tuple(s for s in secrets if s)
         for secret in self.secrets:
@@ -289,22 +274,15 @@ class HTTPClient:
     def __repr__(self) -> str:
         return f"HTTPClient(provider={self.provider!r})"
 
-    async def _http(self) -> httpx.AsyncClient:
-        """The injected client, or the one this object owns on the running loop."""
+    @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[httpx.AsyncClient]:
+        """The client to send with (held until the answer is read): injected or owned."""
         if self._client is not None:
             check_loop(self._client, self.provider)
-            return self._client
-        loop = asyncio.get_running_loop()
-        owned = self._owned.get(loop)
-        if owned is not None and not owned[0].is_closed:
-            return owned[0]
-        client = httpx.AsyncClient(
-            transport=self._transport, timeout=self._timeout, limits=DEFAULT_LIMITS
-        )
-        keeper = _close_with_loop(client)
-        await anext(keeper)
-        self._owned[loop] = (client, keeper)
-        return client
+            yield self._client
+            return
+        async with self._pool.slot() as client:
+            yield client
 
     async def aclose(self) -> None:
         """Close the client this object owns on the running loop (never an injected one).
@@ -312,9 +290,7 @@ class HTTPClient:
         A later request opens a new one. Clients owned on other event loops close when
         their loop shuts down.
         """
-        owned = self._owned.pop(asyncio.get_running_loop(), None)
-        if owned is not None:
-            await owned[1].aclose()
+        await self._pool.aclose()
 
     def _headers(self, extra: Mapping[str, str] | None, user_agent: str | None) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -378,16 +354,16 @@ class HTTPClient:
         """POST ``body`` as JSON; return the decoded JSON answer and response headers."""
 
         async def send() -> httpx.Response:
-            client = await self._http()
-            response = await client.post(
-                url,
-                content=dumps(body),
-                headers=self._headers(headers, user_agent),
-                auth=self.auth or httpx.USE_CLIENT_DEFAULT,
-                timeout=self._request_timeout,
-            )
-            await self._raise_for_status(response)
-            return response
+            async with self._slot() as client:
+                response = await client.post(
+                    url,
+                    content=dumps(body),
+                    headers=self._headers(headers, user_agent),
+                    auth=self.auth or httpx.USE_CLIENT_DEFAULT,
+                    timeout=self._request_timeout,
+                )
+                await self._raise_for_status(response)
+                return response
 
         try:
             response = await self._with_refresh(send)
@@ -410,13 +386,13 @@ class HTTPClient:
 
     async def _open(
         self,
+        client: httpx.AsyncClient,
         url: str,
         body: Any,
         headers: Mapping[str, str] | None,
         user_agent: str | None,
     ) -> httpx.Response:
         """Send the request for a streamed answer; its status is checked, its body unread."""
-        client = await self._http()
         try:
             request = client.build_request(
                 "POST",
@@ -486,37 +462,40 @@ class HTTPClient:
     ) -> AsyncGenerator[StreamPart, None]:
         for part in first:
             yield part
-        response = await self._with_refresh(lambda: self._open(url, body, headers, user_agent))
-        watchdog = (
-            None if self.stream_idle_timeout is None else IdleWatchdog(self.stream_idle_timeout)
-        )
-        try:
-            await self._check_media_type(response, framing.media_type)
-            chunks = response.aiter_bytes()  # undoes any content-encoding
-            while (chunk := await self._read(chunks, watchdog, url)) is not None:
-                for event, data in framing.feed(chunk):
-                    parts = decoder.feed(data, event)
-                    if decoder.done:
-                        # Drain before the last parts: a consumer that stops at Finish
-                        # must not keep the connection out of the pool.
-                        await _drain(chunks)
+        async with self._slot() as client:
+            response = await self._with_refresh(
+                lambda: self._open(client, url, body, headers, user_agent)
+            )
+            watchdog = (
+                None if self.stream_idle_timeout is None else IdleWatchdog(self.stream_idle_timeout)
+            )
+            try:
+                await self._check_media_type(response, framing.media_type)
+                chunks = response.aiter_bytes()  # undoes any content-encoding
+                while (chunk := await self._read(chunks, watchdog, url)) is not None:
+                    for event, data in framing.feed(chunk):
+                        parts = decoder.feed(data, event)
+                        if decoder.done:
+                            # Drain before the last parts: a consumer that stops at Finish
+                            # must not keep the connection out of the pool.
+                            await _drain(chunks)
+                            for part in parts:
+                                yield part
+                            return
                         for part in parts:
                             yield part
+                    if framing.failure is not None:
+                        yield stream.Error(framing.failure)
                         return
-                    for part in parts:
-                        yield part
-                if framing.failure is not None:
-                    yield stream.Error(framing.failure)
-                    return
-            framing.close()
-            for part in decoder.finish():
-                yield part
-        except httpx.TransportError as error:
-            raise self._transport_error(error, url) from error
-        finally:
-            if watchdog is not None:
-                watchdog.close()
-            await response.aclose()
+                framing.close()
+                for part in decoder.finish():
+                    yield part
+            except httpx.TransportError as error:
+                raise self._transport_error(error, url) from error
+            finally:
+                if watchdog is not None:
+                    watchdog.close()
+                await response.aclose()
 
     async def _read(
         self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog | None, url: str

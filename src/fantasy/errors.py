@@ -12,7 +12,9 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     │   ├── IncompleteResponseError a whole answer the provider left unfinished (retryable)
     │   │   └── IncompleteStreamError stream closed without a finish signal (retryable)
     │   ├── RequestTimeoutError  a request time limit fired: phase, timeout, url (retryable)
-    │   └── StreamIdleTimeoutError no stream data within the idle timeout; url (retryable)
+    │   ├── StreamIdleTimeoutError no stream data within the idle timeout; url (retryable)
+    │   ├── AttemptTimeoutError  one attempt took longer than RetryPolicy.timeout (retryable)
+    │   └── DeadlineExceededError a call's RetryPolicy.deadline passed (never retried)
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
     ├── ToolExecutionError       a tool aborts the run (other tool errors go back to the model)
     ├── ModelRetry               raised by a tool or output validator: the model tries again
@@ -41,8 +43,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MIN_SECRET_LENGTH",
+    "AttemptTimeoutError",
     "AuthenticationError",
     "ContextTooLargeError",
+    "DeadlineExceededError",
     "FallbackError",
     "FantasyError",
     "FantasyWarning",
@@ -331,6 +335,26 @@ class StreamIdleTimeoutError(ProviderError):
 
     def __init__(self, message: str = "stream stalled: idle timeout exceeded", **kwargs: Any):
         kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class AttemptTimeoutError(ProviderError):
+    """One attempt of a call took longer than its ``RetryPolicy.timeout``. Retryable."""
+
+    def __init__(self, message: str = "attempt timed out", **kwargs: Any):
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+
+
+class DeadlineExceededError(ProviderError):
+    """A call (all its attempts and waits) passed its ``RetryPolicy.deadline``.
+
+    Never retried: the time allowed is spent. ``__cause__`` is the last attempt's error
+    when one failed before the deadline.
+    """
+
+    def __init__(self, message: str = "deadline exceeded", **kwargs: Any):
+        kwargs["retryable"] = False
         super().__init__(message, **kwargs)
 
 

@@ -75,6 +75,7 @@ __all__ = [
     "FallbackOn",
     "answered_by",
     "falls_back",
+    "with_retry",
 ]
 
 logger = logging.getLogger("fantasy")
@@ -109,6 +110,25 @@ class FallbackMetadata(ProviderData):
 def answered_by(metadata: Mapping[str, Any] | None) -> FallbackMetadata | None:
     """The :class:`FallbackMetadata` in a response's ``provider_metadata``, if any."""
     return get_provider_data(metadata, METADATA_KEY, FallbackMetadata)
+
+
+def _never(error: Exception) -> bool:
+    return False
+
+
+def with_retry(model: LanguageModel, retry: RetryPolicy) -> FallbackModel:
+    """``model`` with its plain calls retried under ``retry``, as an agent retries a step.
+
+    ``generate``, ``stream``, ``generate_object`` and ``stream_object`` (and their sync
+    twins) are retried per the policy (predicate, timeout and deadline included); a
+    stream that fails after its first part continues after a
+    :class:`~fantasy.stream.Retry` part whose ``discarded`` parts are void. When
+    retrying gives up, the model's own last error is raised. It is a
+    :class:`FallbackModel` with no fallback, so errors leaving it are never retried
+    again by an agent around it. Wrap per call for a per-call policy:
+    ``await with_retry(model, policy).generate(call)``.
+    """
+    return FallbackModel(model, on=_never, retry=retry)
 
 
 def falls_back(error: Exception) -> bool:
@@ -237,7 +257,8 @@ class FallbackModel(BaseLanguageModel):
             retrier = Retrier(self.retry)
             while True:
                 try:
-                    return index, await run(model)
+                    async with retrier.attempt():  # RetryPolicy.timeout / deadline
+                        return index, await run(model)
                 except Exception as error:  # noqa: BLE001 - classified by the retrier
                     failure: Exception = error
                 try:

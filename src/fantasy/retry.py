@@ -12,8 +12,15 @@ Three layers, so that the schedule exists once whatever the I/O style:
 
 What is retried is decided by :func:`fantasy.errors.is_retryable`: 408, 409, 429, 5xx
 and 529 statuses, transport failures, :class:`~fantasy.errors.IncompleteStreamError`,
-:class:`~fantasy.errors.StreamIdleTimeoutError` and retryable in-band stream errors.
+:class:`~fantasy.errors.StreamIdleTimeoutError` and retryable in-band stream errors;
+:attr:`RetryPolicy.retry_if` replaces that rule with a predicate of your own.
 Cancellation is never retried: :class:`asyncio.CancelledError` propagates at once.
+
+Time: :attr:`RetryPolicy.timeout` bounds each attempt of a whole (non-streamed) call
+and :attr:`RetryPolicy.deadline` the whole operation, attempts and waits included
+(:meth:`Retrier.attempt`); a stream's attempts are bounded by the stream idle timeout,
+and no retry starts once its wait would pass the deadline
+(:class:`~fantasy.errors.DeadlineExceededError`).
 
 Giving up follows one rule, whatever the number of attempts: the last attempt's error
 is raised as it is (``except RateLimitError`` catches a persistent rate limit with
@@ -27,12 +34,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
 from fantasy._http import parse_retry_after
 from fantasy.errors import (
+    AttemptTimeoutError,
+    DeadlineExceededError,
     InvalidArgumentError,
     ProviderError,
     RateLimitError,
@@ -79,6 +90,15 @@ class RetryPolicy:
         max_delay: Upper bound of a backoff delay, in seconds.
         jitter: Randomise backoff delays.
         max_retry_after: Longest provider-requested wait that is honoured, in seconds.
+        retry_if: Decides which errors are retried, replacing
+            :func:`~fantasy.errors.is_retryable` (widen or narrow it: ``lambda e:
+            is_retryable(e) and not isinstance(e, RateLimitError)``). Cancellation is
+            never passed to it.
+        timeout: Seconds one attempt of a whole (non-streamed) call may take; past it
+            the attempt fails with :class:`~fantasy.errors.AttemptTimeoutError`
+            (retryable). ``None``: only the HTTP timeouts apply.
+        deadline: Seconds the whole operation may take, attempts and waits included;
+            past it :class:`~fantasy.errors.DeadlineExceededError` (never retried).
     """
 
     max_retries: int = 2
@@ -87,6 +107,9 @@ class RetryPolicy:
     max_delay: float = 60.0
     jitter: bool = True
     max_retry_after: float = 60.0
+    retry_if: Callable[[BaseException], bool] | None = None
+    timeout: float | None = None
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -95,6 +118,10 @@ class RetryPolicy:
             raise InvalidArgumentError("delays must be >= 0", argument="retry")
         if self.multiplier < 1:
             raise InvalidArgumentError("must be >= 1", argument="multiplier")
+        for name in ("timeout", "deadline"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise InvalidArgumentError("must be > 0 seconds (or None)", argument=name)
 
     def backoff(self, retry: int, rng: Callable[[], float] = random.random) -> float:
         """The backoff delay before retry number ``retry`` (1-based), ignoring Retry-After."""
@@ -124,10 +151,56 @@ class Retrier:
         rng: Random source for jitter (``random.random`` by default).
     """
 
-    def __init__(self, policy: RetryPolicy, rng: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        rng: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.policy = policy
         self.errors: list[BaseException] = []
         self._rng = rng
+        self._clock = clock
+        self._started = clock()
+
+    def retryable(self, error: BaseException) -> bool:
+        """Whether ``error`` is worth another attempt under this policy."""
+        check = self.policy.retry_if
+        return check(error) if check is not None else is_retryable(error)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the policy's deadline (``None``: no deadline)."""
+        if self.policy.deadline is None:
+            return None
+        return self.policy.deadline - (self._clock() - self._started)
+
+    @asynccontextmanager
+    async def attempt(self) -> AsyncIterator[None]:
+        """Bound one attempt (awaited inside this block) by the timeout and the deadline.
+
+        Never wrap a ``yield`` in it: the limit cancels the task running the block.
+        """
+        timeout, left = self.policy.timeout, self.remaining()
+        limit = left if timeout is None else timeout if left is None else min(timeout, left)
+        if limit is None:
+            yield
+            return
+        deadline_first = left is not None and (timeout is None or left <= timeout)
+        scope = asyncio.timeout(max(limit, 0.0))
+        try:
+            async with scope:
+                yield
+        except TimeoutError:
+            if not scope.expired():
+                raise
+            if deadline_first:
+                raise DeadlineExceededError(
+                    f"deadline of {self.policy.deadline:g}s passed during attempt "
+                    f"{len(self.errors) + 1}"
+                ) from None
+            raise AttemptTimeoutError(
+                f"attempt {len(self.errors) + 1} took longer than {timeout:g}s"
+            ) from None
 
     def next_retry(self, error: Exception) -> Retry:
         """Record ``error``; return the retry to make, or raise when giving up.
@@ -138,9 +211,17 @@ class Retrier:
         """
         self.errors.append(error)
         count = len(self.errors)
-        if count > self.policy.max_retries or not is_retryable(error):
+        if count > self.policy.max_retries or not self.retryable(error):
             raise self.give_up(error)
         retry = Retry(attempt=count, error=error, delay=self.policy.delay(count, error, self._rng))
+        left = self.remaining()
+        if left is not None and retry.delay >= left:
+            deadline = DeadlineExceededError(
+                f"deadline of {self.policy.deadline:g}s reached after {count} attempts: {error}",
+                provider=getattr(error, "provider", ""),
+            )
+            deadline.attempts = tuple(self.errors)
+            raise deadline from error
         # Errors are redacted when built (fantasy.errors), so the message is safe to log.
         logger.warning(
             "retry %d/%d in %.2fs after %s: %s",
@@ -213,7 +294,8 @@ async def retry_call(
     retrier = Retrier(policy, rng)
     while True:
         try:
-            return await function()
+            async with retrier.attempt():
+                return await function()
         except Exception as error:  # noqa: BLE001 - classified by the retrier
             retry = retrier.next_retry(error)
         if on_retry is not None:

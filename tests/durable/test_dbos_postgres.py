@@ -139,6 +139,11 @@ def test_two_workers_share_a_queue_and_survive_a_kill(postgres_url: str, tmp_pat
         )
         executors = {s.executor_id for s in statuses}
         assert executors == {"worker-a", "worker-b"}  # both workers took runs
+        # The queue's rate limit (5 runs a second) held across both workers.
+        starts = sorted(s.dequeued_at for s in statuses if s.dequeued_at is not None)
+        assert len(starts) == RUNS
+        busiest = max(sum(1 for t in starts if start <= t < start + 1000) for start in starts)
+        assert busiest <= 5, busiest
         for i in range(RUNS):
             for what in ("model-1", "tool", "model-2"):
                 lines = (counters / f"run-{i}.{what}").read_text().splitlines()

@@ -72,7 +72,7 @@ agent = DBOSAgent(fantasy.Agent(Model(), tools=[work]), name="pg-runs", queue=QU
 async def main() -> None:
     DBOS.launch()
     await DBOS.register_queue_async(
-        QUEUE, worker_concurrency=4, limiter={"limit": 40, "period": 1}, polling_interval_sec=0.1
+        QUEUE, worker_concurrency=4, limiter={"limit": 5, "period": 1}, polling_interval_sec=0.1
     )
     deadline = time.monotonic() + 240
     while not (COUNTERS / "stop").exists() and time.monotonic() < deadline:  # noqa: ASYNC110

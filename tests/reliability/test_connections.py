@@ -122,3 +122,31 @@ async def test_agent_runs_without_a_client_reuse_connections() -> None:
         for _ in range(5):
             await agent.generate("hi")
         assert server.accepted == before  # kept alive and reused
+
+
+@pytest.mark.anyio
+async def test_requests_beyond_the_pool_wait_at_the_gate_bounded_by_the_pool_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fantasy import _pool
+
+    monkeypatch.setattr(_pool, "DEFAULT_LIMITS", httpx.Limits(max_connections=2))
+    dialect = DIALECTS["chat"]
+    stalled = Plan(chunks=tuple(dialect.stream_body(TEXT)[:1]), end="stall")
+    timeout = httpx.Timeout(30.0, pool=0.3)
+    async with (
+        LoopbackServer(lambda request: stalled) as server,
+        dialect.provider(server.url, timeout=timeout) as provider,
+    ):
+        model = dialect.model(provider)
+        streams = [model.stream(CALL) for _ in range(2)]
+        for parts in streams:
+            await anext(parts)  # type: ignore[call-overload]
+        assert server.open == 2
+        with pytest.raises(ProviderError, match="no free connection") as caught:
+            await model.generate(CALL)
+        assert caught.value.is_retryable
+        assert len(server.requests) == 2  # the third never reached the pool
+        for parts in streams:
+            await parts.aclose()  # type: ignore[attr-defined]
+        await server.wait_open(0)

@@ -3,4 +3,4 @@
 :mod:`fantasy.durable.dbos` runs agents on DBOS (the ``dbos`` extra).
 """
 
-__all__: list[str] = []  # the backends are submodules: fantasy.durable.dbos
+__all__: list[str] = []  # the backends are submodules (fantasy.durable.dbos)
