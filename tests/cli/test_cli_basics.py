@@ -290,13 +290,21 @@ def test_chat_keeps_history_until_exit(fantasy_main: InProcess) -> None:
 
 
 class FakeAnthropic(BaseHTTPRequestHandler):
-    """Answers /v1/messages: a text stream for the good key, 401 otherwise."""
+    """Answers /v1/messages: a text stream for the good keys, 401 otherwise.
+
+    With ``OVERLOADED_KEY`` the first request streams part of an answer and then an
+    in-band ``overloaded_error``; the requests after it get the whole answer.
+    """
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
+        key = self.headers.get("x-api-key")
         if self.path != "/v1/messages":
             self._send(404, "text/plain", b"not found")
-        elif self.headers.get("x-api-key") == "sk-ant-good-0123456789":
+        elif key == OVERLOADED_KEY and not getattr(self.server, "overloaded_once", False):
+            self.server.overloaded_once = True  # type: ignore[attr-defined]
+            self._send(200, "text/event-stream", _anthropic_overloaded_events())
+        elif key in ("sk-ant-good-0123456789", OVERLOADED_KEY):
             self._send(200, "text/event-stream", _anthropic_events())
         else:
             error = {"type": "error", "error": {"type": "authentication_error", "message": "bad"}}
@@ -311,6 +319,23 @@ class FakeAnthropic(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+OVERLOADED_KEY = "sk-ant-overloaded-0123456789"
+
+
+def _anthropic_overloaded_events() -> bytes:
+    events = _anthropic_events().split(b"\n\n")[:3]  # message_start, block start, "Live "
+    partial = json.dumps(
+        {
+            "type": "content_block_delta",
+            "index": 0,
+            "delta": {"type": "text_delta", "text": "Partial answer that will fail... "},
+        }
+    )
+    error = json.dumps({"type": "error", "error": {"type": "overloaded_error", "message": "Busy"}})
+    tail = f"event: content_block_delta\ndata: {partial}\n\nevent: error\ndata: {error}\n\n"
+    return b"\n\n".join(events) + b"\n\n" + tail.encode()
 
 
 def _anthropic_events() -> bytes:
@@ -387,6 +412,20 @@ def test_run_uses_the_provider_whose_key_is_set(
     assert completed.stdout == "Live hi.\n"
     assert cli.OFFLINE_NOTICE not in completed.stderr
     assert "12 input + 5 output = 17 tokens, 1 step (anthropic:" in completed.stderr
+
+
+def test_an_in_band_overload_mid_answer_leaves_only_the_final_answer(
+    fantasy_main: InProcess, anthropic_url: str
+) -> None:
+    # The issue's case: `fantasy run -q ... > answer.txt` once glued both attempts.
+    completed = fantasy_main(
+        "run", "hi", ANTHROPIC_API_KEY=OVERLOADED_KEY, ANTHROPIC_BASE_URL=anthropic_url
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "Live hi.\n"
+    [retry] = [line for line in completed.stderr.splitlines() if "retry" in line]
+    assert retry.startswith("↻ retry 1 in ")
+    assert "Busy" in retry
 
 
 def test_provider_errors_exit_1_with_one_line_and_no_key(

@@ -144,6 +144,37 @@ def _gemini_events(text: str) -> list[dict[str, Any]]:
     return [chunk(text[:half]), {**chunk(text[half:], finishReason="STOP"), "usageMetadata": usage}]
 
 
+def converse_frames(events: list[tuple[str, dict[str, Any]]]) -> list[bytes]:
+    """Converse stream events: the frame's ``:event-type`` names the event, JSON payload."""
+    return [
+        frame(
+            {":event-type": name, ":content-type": "application/json", ":message-type": "event"},
+            json.dumps(payload).encode(),
+        )
+        for name, payload in events
+    ]
+
+
+def _converse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
+    half = len(text) // 2
+    return [
+        ("messageStart", {"role": "assistant"}),
+        ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": text[:half]}}),
+        ("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": text[half:]}}),
+        ("contentBlockStop", {"contentBlockIndex": 0}),
+        ("messageStop", {"stopReason": "end_turn"}),
+        ("metadata", {"usage": {"inputTokens": 1, "outputTokens": 2, "totalTokens": 3}}),
+    ]
+
+
+def _converse_json(text: str) -> dict[str, Any]:
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 1, "outputTokens": 2, "totalTokens": 3},
+    }
+
+
 def _anthropic_json(text: str) -> dict[str, Any]:
     return {
         "id": "msg_1",
@@ -249,6 +280,15 @@ DIALECTS = {
             "anthropic.claude-sonnet-4-5-v1:0",
             lambda t: bedrock_frames(_anthropic_events(t)),
             _anthropic_json,
+            BAD_FRAME,
+            EVENT_STREAM,
+        ),
+        Dialect(
+            "converse",
+            _bedrock,
+            "amazon.nova-pro-v1:0",
+            lambda t: converse_frames(_converse_events(t)),
+            _converse_json,
             BAD_FRAME,
             EVENT_STREAM,
         ),

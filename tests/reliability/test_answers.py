@@ -45,6 +45,10 @@ IN_BAND: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
         {"message": "Model is overloaded"},
         {"x-amzn-ErrorType": "ServiceUnavailableException:http://internal"},
     ),
+    "converse": (
+        {"message": "Model is overloaded"},
+        {"x-amzn-ErrorType": "ServiceUnavailableException:http://internal"},
+    ),
 }
 
 
@@ -110,6 +114,9 @@ def tool_call_answer(name: str) -> dict[str, Any]:
     if name == "gemini":
         parts = [{"functionCall": {"id": "call_1", "name": "add", "args": arguments}}]
         return {"candidates": [{"content": {"role": "model", "parts": parts}}], "modelVersion": "m"}
+    if name == "converse":
+        use = {"toolUse": {"toolUseId": "call_1", "name": "add", "input": arguments}}
+        return {"output": {"message": {"role": "assistant", "content": [use]}}, "stopReason": None}
     call = {"type": "tool_use", "id": "call_1", "name": "add", "input": arguments}
     return {
         "id": "msg_1",
@@ -137,9 +144,12 @@ async def test_tool_call_answer_without_finish_reason_never_ends_silently(name: 
     if name != "chat":  # the retried request gets the finished answer
         finished = tool_call_answer(name)
         finished.update(
-            {"chat": {}, "responses": {"status": "completed"}, "gemini": {}}.get(
-                name, {"stop_reason": "tool_use"}
-            )
+            {
+                "chat": {},
+                "responses": {"status": "completed"},
+                "gemini": {},
+                "converse": {"stopReason": "tool_use"},
+            }.get(name, {"stop_reason": "tool_use"})
         )
         if name == "gemini":
             finished["candidates"][0]["finishReason"] = "STOP"

@@ -28,6 +28,8 @@ TRICKY = 'héllo 👋 "quoted" \\ back\\slash\n新しい 𝄞 end'
 def decoders() -> dict[str, Callable[[], tuple[Framing, PartDecoder]]]:
     from fantasy.providers.anthropic.decode import StreamDecoder as Anthropic
     from fantasy.providers.bedrock._eventstream import EventStreamFraming
+    from fantasy.providers.bedrock.converse.decode import StreamDecoder as Converse
+    from fantasy.providers.bedrock.converse.model import ConverseFraming
     from fantasy.providers.google.decode import StreamDecoder as Gemini
     from fantasy.providers.openai.chat.decode import StreamDecoder as Chat
     from fantasy.providers.openai.chat.hooks import ChatHooks
@@ -39,6 +41,7 @@ def decoders() -> dict[str, Callable[[], tuple[Framing, PartDecoder]]]:
         "anthropic": lambda: (SSEFraming(), Anthropic()),
         "gemini": lambda: (SSEFraming(), Gemini(id_generator=lambda: "call_1")),
         "bedrock": lambda: (EventStreamFraming(), Anthropic(provider="bedrock")),
+        "converse": lambda: (ConverseFraming(), Converse(provider="bedrock")),
     }
 
 

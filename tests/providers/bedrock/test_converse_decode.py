@@ -14,6 +14,7 @@ from _frames import event, exception
 from fantasy import stream
 from fantasy.content import ReasoningContent, TextContent, ToolCallContent
 from fantasy.errors import (
+    IncompleteResponseError,
     IncompleteStreamError,
     InvalidResponseError,
     ProviderError,
@@ -121,7 +122,7 @@ def test_in_band_errors_and_missing_stop_reason() -> None:
         decode_response({"__type": "ModelStreamErrorException", "message": "x"}, provider="bedrock")
     assert failed.value.is_retryable
     without = {**ANSWER, "stopReason": None}
-    with pytest.raises(IncompleteStreamError) as incomplete:
+    with pytest.raises(IncompleteResponseError) as incomplete:
         decode_response(without, provider="bedrock")
     assert incomplete.value.is_retryable
 

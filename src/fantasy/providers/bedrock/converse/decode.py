@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from fantasy import stream
 from fantasy.content import Content, ReasoningContent, TextContent, ToolCallContent
-from fantasy.errors import IncompleteStreamError, InvalidResponseError
+from fantasy.errors import IncompleteResponseError, IncompleteStreamError, InvalidResponseError
 from fantasy.providers._decode import EventDecoder
 from fantasy.providers._json import invalid
 from fantasy.providers.bedrock._eventstream import exception_error
@@ -169,7 +169,7 @@ def decode_response(
 
     Raises:
         ProviderError: The body is an in-band AWS error (throttling is retryable).
-        IncompleteStreamError: The answer has no ``stopReason`` (retryable).
+        IncompleteResponseError: The answer has no ``stopReason`` (retryable).
         InvalidResponseError: Any other shape.
     """
     if not isinstance(data, Mapping):
@@ -185,7 +185,7 @@ def decode_response(
     content = tuple(item for item in (_content(b, provider) for b in blocks) if item is not None)
     reason = data.get("stopReason")
     if not isinstance(reason, str) or not reason:
-        raise IncompleteStreamError("Converse answer has no stopReason", provider=provider)
+        raise IncompleteResponseError("Converse answer has no stopReason", provider=provider)
     return Response(
         content=content,
         finish_reason=map_finish_reason(reason),
