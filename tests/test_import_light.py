@@ -31,6 +31,8 @@ HEAVY = (
     "fantasy.durable",
     "fantasy.otel",
     "genai_prices",
+    "httpx_aiohttp",
+    "aiohttp",
 )
 
 

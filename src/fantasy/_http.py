@@ -18,7 +18,6 @@ import asyncio
 import email.utils
 import json
 import logging
-import re
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -28,7 +27,9 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from fantasy import stream
+from fantasy._client_loop import check_loop
 from fantasy._credentials import CredentialRefresh, adopt, refreshed_headers
+from fantasy._http_errors import body_excerpt, content_type, context_error, transport_error
 from fantasy._idle import IdleWatchdog
 from fantasy._pool import DEFAULT_LIMITS, ClientPool
 from fantasy._sse import SSEFraming
@@ -128,30 +129,6 @@ def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> f
     return max(when.timestamp() - (time.time() if now is None else now), 0.0)
 
 
-_CONTEXT_PATTERNS = (
-    # OpenAI: "maximum context length is 128000 tokens. However, your messages resulted in
-    # 130000 tokens"
-    re.compile(r"maximum context length is (?P<max>\d+) tokens.*?(?P<used>\d+) tokens", re.S),
-    # Anthropic: "prompt is too long: 210000 tokens > 200000 maximum"
-    re.compile(r"prompt is too long: (?P<used>\d+) tokens > (?P<max>\d+)"),
-    # Gemini: "input token count (1200000) exceeds the maximum number of tokens allowed (1048576)"
-    re.compile(r"input token count \(?(?P<used>\d+)\)? exceeds the maximum.*?\(?(?P<max>\d+)\)?"),
-)
-_CONTEXT_CODES = frozenset({"context_length_exceeded", "string_above_max_length"})
-_CONTEXT_WORDS = ("context length", "context window", "prompt is too long", "too many tokens")
-
-
-def _context_error(message: str, code: str) -> tuple[int | None, int | None] | None:
-    for pattern in _CONTEXT_PATTERNS:
-        match = pattern.search(message)
-        if match and len(match["used"]) <= 18 and len(match["max"]) <= 18:
-            return int(match["used"]), int(match["max"])
-    lowered = message.lower()
-    if code in _CONTEXT_CODES or any(word in lowered for word in _CONTEXT_WORDS):
-        return None, None
-    return None
-
-
 def error_from_response(
     *,
     provider: str,
@@ -163,7 +140,8 @@ def error_from_response(
     parser: ErrorParser = default_error_parser,
 ) -> ProviderError:
     """Map an error status and body to the most specific :class:`ProviderError`."""
-    info = parser(body) or ErrorInfo(message=body.strip()[:500] or f"HTTP {status_code}")
+    excerpt = body_excerpt(body, content_type(headers))
+    info = parser(body) or ErrorInfo(message=f"response from {redact(url, secrets)} is {excerpt}")
     common: dict[str, Any] = {
         "provider": provider,
         "status_code": status_code,
@@ -172,18 +150,17 @@ def error_from_response(
         "response_body": body,
         "code": info.code,
     }
-    message = info.message
-    for secret in secrets:
-        if secret:
-            message = message.replace(secret, "[REDACTED]")
-            common["response_body"] = common["response_body"].replace(secret, "[REDACTED]")
-            common["url"] = common["url"].replace(secret, "[REDACTED]")
+    # One rule for every scrub (fantasy.errors.redact): values shorter than
+    # MIN_SECRET_LENGTH are placeholders ("ollama", "k"), never cut out of messages.
+    message = redact(info.message, secrets)
+    common["response_body"] = redact(common["response_body"], secrets)
+    common["url"] = redact(common["url"], secrets)
     if status_code in (401, 403):
         return AuthenticationError(message, **common)
     if status_code == 429:
         return RateLimitError(message, retry_after=parse_retry_after(headers), **common)
     if status_code in (400, 413, 422):
-        context = _context_error(message, info.code)
+        context = context_error(message, info.code)
         if context is not None:
             used, maximum = context
             return ContextTooLargeError(message, used_tokens=used, max_tokens=maximum, **common)
@@ -301,6 +278,7 @@ class HTTPClient:
     async def _slot(self) -> AsyncIterator[httpx.AsyncClient]:
         """The client to send with (held until the answer is read): injected or owned."""
         if self._client is not None:
+            check_loop(self._client, self.provider)
             yield self._client
             return
         async with self._pool.slot() as client:
@@ -363,9 +341,7 @@ class HTTPClient:
         )
 
     def _transport_error(self, error: httpx.TransportError, url: str) -> ProviderError:
-        return ProviderError(
-            f"{type(error).__name__}: {error}", provider=self.provider, url=url, retryable=True
-        )
+        return transport_error(self.provider, error, redact(url, self.secrets))
 
     async def post_json(
         self,
@@ -400,7 +376,8 @@ class HTTPClient:
             return json.loads(text), response.headers
         except (ValueError, RecursionError) as error:
             raise InvalidResponseError(
-                f"response is not valid JSON: {error}",
+                f"expected JSON from {redact(url, self.secrets)}, got "
+                f"{body_excerpt(text, response.headers.get('content-type', ''))} ({error})",
                 provider=self.provider,
                 status_code=response.status_code,
                 url=url,
@@ -495,7 +472,7 @@ class HTTPClient:
             try:
                 await self._check_media_type(response, framing.media_type)
                 chunks = response.aiter_bytes()  # undoes any content-encoding
-                while (chunk := await self._read(chunks, watchdog)) is not None:
+                while (chunk := await self._read(chunks, watchdog, url)) is not None:
                     for event, data in framing.feed(chunk):
                         parts = decoder.feed(data, event)
                         if decoder.done:
@@ -521,7 +498,7 @@ class HTTPClient:
                 await response.aclose()
 
     async def _read(
-        self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog | None
+        self, chunks: AsyncIterator[bytes], watchdog: IdleWatchdog | None, url: str
     ) -> bytes | None:
         """The next body chunk (``None`` at the end), failing when none comes in time."""
         if watchdog is None:
@@ -536,7 +513,9 @@ class HTTPClient:
             if task.uncancel() > watchdog.cancelling_before:
                 raise  # cancelled from outside too: that cancellation wins
             raise StreamIdleTimeoutError(
-                f"no stream data for {self.stream_idle_timeout:g}s", provider=self.provider
+                f"no stream data for {self.stream_idle_timeout:g}s ({url})",
+                provider=self.provider,
+                url=url,
             ) from None
         finally:
             watchdog.received()
@@ -548,8 +527,10 @@ class HTTPClient:
         if not expected or not content_type or expected in content_type.lower():
             return
         head = (await response.aread())[:2000].decode("utf-8", errors="replace")
+        where = redact(str(response.request.url), self.secrets)
         raise InvalidResponseError(
-            f"expected a {expected} stream, got {content_type!r}",
+            f"expected a {expected} stream from {where}, got {content_type!r}: "
+            f"{body_excerpt(head, content_type)}",
             provider=self.provider,
             status_code=response.status_code,
             url=redact(str(response.request.url), self.secrets),

@@ -11,7 +11,8 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     │   ├── InvalidResponseError malformed provider JSON or event (raw kept)
     │   ├── IncompleteResponseError a whole answer the provider left unfinished (retryable)
     │   │   └── IncompleteStreamError stream closed without a finish signal (retryable)
-    │   ├── StreamIdleTimeoutError no stream data within the idle timeout (retryable)
+    │   ├── RequestTimeoutError  a request time limit fired: phase, timeout, url (retryable)
+    │   ├── StreamIdleTimeoutError no stream data within the idle timeout; url (retryable)
     │   ├── AttemptTimeoutError  one attempt took longer than RetryPolicy.timeout (retryable)
     │   └── DeadlineExceededError a call's RetryPolicy.deadline passed (never retried)
     ├── InvalidArgumentError     bad call, provider options or tool input given by the caller
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from fantasy.usage import FinishReason, Usage
 
 __all__ = [
+    "MIN_SECRET_LENGTH",
     "AttemptTimeoutError",
     "AuthenticationError",
     "ContextTooLargeError",
@@ -56,6 +58,7 @@ __all__ = [
     "NoObjectGeneratedError",
     "ProviderError",
     "RateLimitError",
+    "RequestTimeoutError",
     "StreamIdleTimeoutError",
     "ToolExecutionError",
     "ToolInputError",
@@ -96,24 +99,30 @@ _SECRET_PATTERNS = (
 _KNOWN_SECRETS: set[str] = set()
 
 
+MIN_SECRET_LENGTH = 8
+"""Shorter values are placeholders (``"ollama"``, ``"k"``, ``"none"``), not keys: they are
+never scrubbed, anywhere (errors, logs, cassettes), since cutting them out would mangle
+ordinary words of messages (and the token counts parsed from them)."""
+
+
 def register_secret(secret: str | None) -> None:
     """Scrub ``secret`` from every error raised from now on (API keys, tokens).
 
-    Values shorter than 8 characters are ignored: they are placeholders, not keys, and
-    scrubbing them would mangle ordinary words in messages.
+    Values shorter than :data:`MIN_SECRET_LENGTH` are ignored.
     """
-    if secret and len(secret) >= 8:
+    if secret and len(secret) >= MIN_SECRET_LENGTH:
         _KNOWN_SECRETS.add(secret)
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     """Remove API keys and bearer tokens from ``text``.
 
-    Known secret values (``secrets`` and every :func:`register_secret` value) are
-    replaced exactly; well-known key shapes are masked too.
+    Known secret values (``secrets`` and every :func:`register_secret` value) of at least
+    :data:`MIN_SECRET_LENGTH` characters are replaced exactly; well-known key shapes are
+    masked too.
     """
     for secret in (*secrets, *_KNOWN_SECRETS):
-        if len(secret) >= 4 and secret in text:
+        if len(secret) >= MIN_SECRET_LENGTH and secret in text:
             text = text.replace(secret, "[REDACTED]")
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(r"\1[REDACTED]", text)
@@ -297,8 +306,32 @@ class IncompleteStreamError(IncompleteResponseError):
         super().__init__(message, **kwargs)
 
 
+class RequestTimeoutError(ProviderError):
+    """A request's time limit fired before the answer came. Retryable.
+
+    Attributes:
+        phase: The limit that fired: ``"connect"``, ``"write"``, ``"read"`` (no bytes
+            of the answer within the read timeout) or ``"pool"`` (no free connection).
+        timeout: That limit in seconds, when known.
+        url: The request URL (on every :class:`ProviderError`).
+    """
+
+    def __init__(
+        self,
+        message: str = "request timed out",
+        *,
+        phase: str = "read",
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("retryable", True)
+        super().__init__(message, **kwargs)
+        self.phase = phase
+        self.timeout = timeout
+
+
 class StreamIdleTimeoutError(ProviderError):
-    """No stream data arrived within the idle timeout. Retryable."""
+    """No stream data arrived within the idle timeout (``url`` says where). Retryable."""
 
     def __init__(self, message: str = "stream stalled: idle timeout exceeded", **kwargs: Any):
         kwargs.setdefault("retryable", True)

@@ -14,18 +14,23 @@ imported on demand, so loading a stored conversation needs no import by the call
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from fantasy.errors import InvalidArgumentError
 
+if TYPE_CHECKING:
+    from fantasy.usage import CallWarning
+
 __all__ = [
     "ProviderData",
     "ProviderMap",
     "dump_provider_map",
+    "namespace_warnings",
     "get_provider_data",
     "load_provider_map",
     "merge_provider_maps",
@@ -50,6 +55,33 @@ _TYPE_MODULES = {
 }
 
 T = TypeVar("T", bound="ProviderData")
+
+NAMESPACES = frozenset(
+    {
+        "openai",
+        "anthropic",
+        "google",
+        "openai-compat",
+        "openrouter",
+        "vercel",
+        "bedrock",
+        "mistral",
+        "voyage",
+        "fallback",
+    }
+)
+"""The ``provider_options`` keys fantasy's providers read (Azure reads ``"openai"``,
+Claude on Bedrock and Vertex ``"anthropic"``, Gemini on Vertex ``"google"``)."""
+
+ALIASES = {
+    "openaicompat": "openai-compat",
+    "openai-responses": "openai",
+    "azure": "openai",
+    "azure-responses": "openai",
+    "anthropic-vertex": "anthropic",
+    "google-vertex": "google",
+}
+"""Registry names accepted as ``provider_options`` keys: alias → the namespace read."""
 
 
 class ProviderData(BaseModel):
@@ -130,6 +162,8 @@ def get_provider_data(values: ProviderMap | None, key: str, cls: type[T]) -> T |
         return None
     value = values.get(key)
     if value is None:
+        value = next((values[a] for a, k in ALIASES.items() if k == key and a in values), None)
+    if value is None:
         return None
     if isinstance(value, cls):
         return value
@@ -151,3 +185,38 @@ def merge_provider_maps(base: ProviderMap | None, extra: ProviderMap | None) -> 
     merged = dict(base or {})
     merged.update(extra or {})
     return merged
+
+
+def namespace_warnings(options: ProviderMap | None) -> list[CallWarning]:
+    """A :class:`~fantasy.usage.CallWarning` per call option key that no provider owns.
+
+    Known keys are :data:`NAMESPACES`, their :data:`ALIASES` and the names of providers
+    added with :func:`fantasy.provider.register_provider`. The warning names the key
+    that was probably meant (``"openaicompat"`` would be ``"openai-compat"`` if it
+    were not accepted as an alias).
+    """
+    if not options:
+        return []
+    from fantasy.provider import PROVIDERS  # registered names may own their own key
+    from fantasy.usage import CallWarning
+
+    known = NAMESPACES | PROVIDERS.keys()
+    out = []
+    for key in options:
+        if key in known or key in ALIASES:
+            continue
+        guess = difflib.get_close_matches(str(key).lower(), sorted(NAMESPACES), n=1, cutoff=0.5)
+        hint = (
+            f"did you mean {guess[0]!r}?"
+            if guess
+            else f"known keys: {', '.join(sorted(NAMESPACES))}"
+        )
+        out.append(
+            CallWarning(
+                type="unsupported-setting",
+                setting=f"provider_options[{key!r}]",
+                message=f"provider_options key {key!r} belongs to no provider and was ignored; "
+                f"{hint}",
+            )
+        )
+    return out

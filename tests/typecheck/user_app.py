@@ -110,6 +110,13 @@ def show(event: AgentEvent) -> None:
         print(f"\n[step {event.step_number} done: {event.step.finish_reason}]")
 
 
+async def typed_output(model: LanguageModel) -> City:
+    agent = Agent(model, output_type=City)
+    result = await agent.generate("Invent a city.")
+    assert_type(result.output, City)
+    return result.output
+
+
 async def errors() -> None:
     model = ScriptedModel([fantasy.RateLimitError("slow down", status_code=429)])
     try:
@@ -132,6 +139,7 @@ async def main() -> None:
     await structured(model)
     result = await run_agent(model)
     print(last_text(result))
+    print((await typed_output(model)).population)
     await errors()
     file = fantasy.FilePart.from_url("https://example.com/cat.png")
     print(file.media_type, str(fantasy.Usage.of(input_tokens=3, output_tokens=4)))

@@ -25,10 +25,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+import fantasy
 from fantasy import stream
 from fantasy._demo_tools import demo_tools
 from fantasy.agent import Agent
-from fantasy.testing.models import ScriptedModel, TestModel
+from fantasy.approval import DEFAULT_DENIAL
+from fantasy.messages import ErrorOutput
+from fantasy.testing.models import ScriptedModel, TestModel, text_response, tool_call_response
 from fantasy.usage import FinishReason, Usage
 from fantasy.web import app
 
@@ -211,3 +214,72 @@ def test_a_second_turn_after_a_stop_keeps_a_valid_history(browser: WebDriver) ->
     second = model.calls[1]
     assert [m.role for m in second.prompt] == ["user", "assistant", "user"]
     assert second.prompt[1].text.startswith("Hello word0 ")  # the stopped answer, kept
+
+
+def test_approve_a_pending_tool(browser: WebDriver) -> None:
+    ran: list[str] = []
+
+    @fantasy.tool(needs_approval=True)
+    def transfer(to: str, amount: int) -> str:
+        """Transfer money.
+
+        Args:
+            to: Who gets it.
+            amount: How much.
+        """
+        ran.append(to)
+        return f"sent {amount} EUR to {to}"
+
+    model = ScriptedModel(
+        [
+            tool_call_response("transfer", {"to": "Bob", "amount": 500}, tool_call_id="c1"),
+            text_response("Done: the money is on its way."),
+        ]
+    )
+    with serve(app(Agent(model, tools=[transfer]))) as base:
+        open_page(browser, base)
+        send(browser, "Pay Bob 500 EUR")
+        card = until(
+            browser,
+            lambda d: d.find_element(By.CSS_SELECTOR, '.tool[data-state="approval-requested"]'),
+            "approval buttons",
+        )
+        assert "needs your approval" in card.text and '"amount":500' in card.text
+        until(browser, idle, "idle while waiting for the approval")
+        assert ran == []
+        browser.find_element(By.CSS_SELECTOR, ".tool .approve").click()
+        until(
+            browser, lambda d: "money is on its way" in d.find_element(By.ID, "log").text, "answer"
+        )
+        until(browser, idle, "idle after the answer")
+        assert ran == ["Bob"]
+        card = browser.find_element(By.CSS_SELECTOR, '.tool[data-tool-call-id="c1"]')
+        assert card.get_attribute("data-state") == "output-available"
+        assert card.find_element(By.CLASS_NAME, "result").text == "sent 500 EUR to Bob"
+        assert not browser.find_elements(By.CSS_SELECTOR, ".tool .approve")
+        assert len(browser.find_elements(By.CSS_SELECTOR, ".msg.assistant")) == 1  # one turn
+
+
+def test_deny_a_pending_tool(browser: WebDriver) -> None:
+    @fantasy.tool(needs_approval=True)
+    def delete_everything() -> str:
+        """Delete every file."""
+        raise AssertionError("must not run")
+
+    model = ScriptedModel(
+        [
+            tool_call_response("delete_everything", {}, tool_call_id="d1"),
+            text_response("Understood."),
+        ]
+    )
+    with serve(app(Agent(model, tools=[delete_everything]))) as base:
+        open_page(browser, base)
+        send(browser, "Clean up")
+        until(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".tool .deny"), "deny button")
+        until(browser, idle, "idle while waiting")
+        browser.find_element(By.CSS_SELECTOR, ".tool .deny").click()
+        until(browser, lambda d: "Understood." in d.find_element(By.ID, "log").text, "answer")
+        card = browser.find_element(By.CSS_SELECTOR, '.tool[data-tool-call-id="d1"]')
+        assert card.get_attribute("data-state") == "output-denied"
+    result = model.calls[-1].prompt[-1].content[0]
+    assert getattr(result, "output", None) == ErrorOutput(error=DEFAULT_DENIAL)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from fantasy.errors import MIN_SECRET_LENGTH
 from fantasy.testing._cassette_model import Body, Headers
 
 REDACTED = "REDACTED"
@@ -41,7 +42,6 @@ _SECRET_QUERY = re.compile(
     r"(?P<name>[?&;](?:key|api_key|api-key|apikey|access_token)=)[^&#;]*", re.IGNORECASE
 )
 _AUTH_SCHEME = re.compile(r"^\s*(?:bearer|basic|token)\s+(?P<token>\S+)\s*$", re.IGNORECASE)
-_MIN_DERIVED_SECRET = 8
 
 
 def canonical_header(name: str) -> str:
@@ -82,8 +82,12 @@ class Scrubber:
         request_headers: Iterable[str] = DEFAULT_REQUEST_HEADERS,
         response_headers: Iterable[str] = DEFAULT_RESPONSE_HEADERS,
     ) -> Scrubber:
-        """Build a scrubber, ignoring empty secrets and replacing longer secrets first."""
-        unique = {secret for secret in secrets if secret}
+        """Build a scrubber, replacing longer secrets first.
+
+        Values shorter than :data:`fantasy.errors.MIN_SECRET_LENGTH` are placeholders,
+        not keys, and are ignored (the rule every scrub in fantasy follows).
+        """
+        unique = {secret for secret in secrets if len(secret) >= MIN_SECRET_LENGTH}
         return cls(
             secrets=tuple(sorted(unique, key=len, reverse=True)),
             request_headers=frozenset(name.lower() for name in request_headers),
@@ -148,5 +152,5 @@ def secrets_from_headers(headers: Iterable[tuple[str, str]]) -> list[str]:
         scheme = _AUTH_SCHEME.match(value)
         if scheme is not None:
             candidates.append(scheme.group("token"))
-        found.extend(c for c in candidates if len(c) >= _MIN_DERIVED_SECRET)
+        found.extend(c for c in candidates if len(c) >= MIN_SECRET_LENGTH)
     return found

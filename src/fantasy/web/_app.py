@@ -23,7 +23,7 @@ from fantasy.agent import Agent
 from fantasy.errors import InvalidArgumentError
 from fantasy.web import _page
 from fantasy.web._body import read_json
-from fantasy.web._common import RequestError, RunInput
+from fantasy.web._common import Encoder, RequestError, RunInput
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "Protocol", "app"]
 
@@ -39,7 +39,7 @@ DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class _Wire:
     parse: Callable[[Any], RunInput]
-    encoder: Callable[[RunInput, Agent], Any]
+    encoder: Callable[[RunInput, Agent], Encoder[Any]]
     serialize: Callable[[Any], bytes]
     headers: Mapping[str, str]
     done: bytes = b""
@@ -51,7 +51,8 @@ def _vercel() -> _Wire:
     def encoder(run: RunInput, agent: Agent) -> vercel.UIStreamEncoder:
         del agent
         return vercel.UIStreamEncoder(
-            message_id=None if run.continues_message else vercel.new_message_id()
+            message_id=None if run.continues_message else vercel.new_message_id(),
+            denied=[d.tool_call_id for d in run.decisions if d.decision == "deny"],
         )
 
     return _Wire(vercel.parse_request, encoder, vercel.encode_sse, vercel.HEADERS, vercel.DONE)
@@ -149,7 +150,7 @@ async def stream_run(agent: Agent, run: RunInput, wire: _Wire) -> AsyncIterator[
     for item in encoder.start():
         yield wire.serialize(item)
     try:
-        async with agent.stream(messages=run.messages) as events:
+        async with agent.stream(messages=run.messages, decisions=run.decisions) as events:
             async for event in events:
                 for item in encoder.feed(event):
                     yield wire.serialize(item)

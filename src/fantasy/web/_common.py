@@ -10,8 +10,9 @@ import binascii
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, assert_never
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, assert_never
 
+from fantasy.approval import ToolDecision
 from fantasy.errors import FantasyError, redact
 from fantasy.messages import (
     ErrorOutput,
@@ -26,7 +27,11 @@ from fantasy.messages import (
 from fantasy.retry import Retry
 from fantasy.usage import Usage
 
+if TYPE_CHECKING:
+    from fantasy.agent import AgentEvent, AgentResult
+
 __all__ = [
+    "Encoder",
     "INTERRUPTED",
     "RequestError",
     "RunInput",
@@ -44,6 +49,29 @@ __all__ = [
 
 INTERRUPTED = "the tool call was interrupted before it returned a result"
 """The result given to a replayed tool call that never got one (a stopped run)."""
+
+
+Wire = TypeVar("Wire", covariant=True)
+
+
+class Encoder(Protocol[Wire]):
+    """What a protocol encoder does: agent events in, wire items out, one call at a time."""
+
+    def start(self) -> Sequence[Wire]:
+        """The items that open the stream."""
+        ...
+
+    def feed(self, event: AgentEvent) -> Sequence[Wire]:
+        """The items for one agent event."""
+        ...
+
+    def finish(self, result: AgentResult) -> Sequence[Wire]:
+        """The items that close a finished run."""
+        ...
+
+    def error(self, error: BaseException) -> Sequence[Wire]:
+        """The items that close a failed run."""
+        ...
 
 
 class RequestError(FantasyError):
@@ -66,12 +94,15 @@ class RunInput:
         messages: The conversation to run on (no system messages: the agent adds its own).
         continues_message: The last message is the assistant's and the run continues it
             (a tool result or an approval was just added on the client).
+        decisions: The client's answers to the tool calls the previous run left pending
+            (approvals, denials, supplied results); the run resumes with them.
         thread_id: The conversation id the client sent (``""`` when none).
         run_id: The run id the client sent (``""`` when none).
     """
 
     messages: tuple[Message, ...]
     continues_message: bool = False
+    decisions: tuple[ToolDecision, ...] = ()
     thread_id: str = ""
     run_id: str = ""
 
@@ -211,13 +242,23 @@ def as_str(value: Any, what: str, *, default: str | None = None) -> str:
     return value  # type: ignore[no-any-return]
 
 
-def answer_open_calls(messages: Sequence[Message]) -> list[Message]:
+def answer_open_calls(messages: Sequence[Message], *, paused: bool = False) -> list[Message]:
     """``messages`` with an error result for every client tool call that has none.
 
     A stopped run leaves calls without results in the browser's history; every provider
     refuses such a history, so each open call gets :data:`INTERRUPTED` as its result, in
     the tool message that follows its assistant message (one is added when missing).
+
+    With ``paused``, the calls of a trailing paused step (the last assistant message,
+    followed by tool messages only) stay open: they wait for the decisions the run
+    resumes with (see :mod:`fantasy.approval`).
     """
+    if paused:
+        index = len(messages) - 1
+        while index >= 0 and messages[index].role == "tool":
+            index -= 1
+        if index >= 0 and messages[index].role == "assistant":
+            return [*answer_open_calls(messages[:index]), *messages[index:]]
     answered = {
         part.tool_call_id
         for message in messages

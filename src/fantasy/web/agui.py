@@ -18,6 +18,7 @@ tool input                ``TOOL_CALL_START``, ``TOOL_CALL_ARGS``, ``TOOL_CALL_E
 ``Retry``                 open messages ended, then ``CUSTOM`` named ``fantasy.retry``
 ``StepFinish``            ``STEP_FINISHED``
 run ends                  ``RUN_FINISHED`` with the run's token usage
+run pauses on tools       ``RUN_FINISHED`` with an ``interrupt`` outcome, one per call
 run fails                 ``RUN_ERROR`` with a message safe to show
 ========================  ================================================================
 
@@ -38,6 +39,7 @@ from pydantic import ValidationError
 from fantasy import stream
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart
 from fantasy.agent import AgentResult
+from fantasy.approval import PendingToolCall, ToolDecision, approve, deny, supply
 from fantasy.messages import (
     ErrorOutput,
     FilePart,
@@ -59,11 +61,19 @@ from fantasy.web._common import (
     decode_data_url,
     error_text,
     file_part,
+    json_text,
     output_value,
     retry_value,
 )
 
-__all__ = ["MEDIA_TYPE", "AGUIEncoder", "encode_sse", "parse_run_input"]
+__all__ = [
+    "APPROVAL_SCHEMA",
+    "MEDIA_TYPE",
+    "RESULT_SCHEMA",
+    "AGUIEncoder",
+    "encode_sse",
+    "parse_run_input",
+]
 
 MEDIA_TYPE = "text/event-stream"
 """The response's content type."""
@@ -148,13 +158,24 @@ class AGUIEncoder:
                 return []
 
     def finish(self, result: AgentResult) -> list[core.BaseEvent]:
-        """The events that close a run that finished."""
+        """The events that close a run that finished.
+
+        A run paused on pending tool calls finishes with an ``interrupt`` outcome: one
+        :class:`ag_ui.core.Interrupt` per call, whose id is the tool call id (see
+        :func:`parse_run_input` for the answers it expects).
+        """
         model = result.response.info.model_id or self._model
+        outcome = None
+        if result.pending:
+            outcome = core.RunFinishedInterruptOutcome(
+                interrupts=[_interrupt(call) for call in result.pending]
+            )
         return [
             *self._close_all(),
             core.RunFinishedEvent(
                 thread_id=self.thread_id,
                 run_id=self.run_id,
+                outcome=outcome,
                 usage=[_token_usage(result.total_usage, self.provider, model)],
             ),
         ]
@@ -245,6 +266,60 @@ class AGUIEncoder:
         )
 
 
+APPROVAL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"approved": {"type": "boolean"}, "reason": {"type": "string"}},
+    "required": ["approved"],
+}
+"""The answer a tool-approval interrupt expects."""
+
+RESULT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"result": {}},
+    "required": ["result"],
+}
+"""The answer a deferred-tool interrupt expects (the tool's result)."""
+
+
+def _interrupt(call: PendingToolCall) -> core.Interrupt:
+    arguments = json_text(dict(call.arguments))
+    if call.kind == "approval":
+        return core.Interrupt(
+            id=call.tool_call_id,
+            reason="tool_approval",
+            message=f"Allow {call.tool_name}({arguments})?",
+            tool_call_id=call.tool_call_id,
+            response_schema=APPROVAL_SCHEMA,
+        )
+    return core.Interrupt(
+        id=call.tool_call_id,
+        reason="tool_result",
+        message=f"Provide the result of {call.tool_name}({arguments}).",
+        tool_call_id=call.tool_call_id,
+        response_schema=RESULT_SCHEMA,
+    )
+
+
+def _decision(entry: core.ResumeEntry) -> ToolDecision:
+    call_id = entry.interrupt_id
+    if entry.status == "cancelled":
+        return deny(call_id, "The user cancelled this tool call.")
+    payload = entry.payload
+    if isinstance(payload, bool):
+        payload = {"approved": payload}
+    if isinstance(payload, dict) and "result" in payload:
+        return supply(call_id, payload["result"])
+    if isinstance(payload, dict) and isinstance(payload.get("approved"), bool):
+        reason = payload.get("reason")
+        if payload["approved"]:
+            return approve(call_id)
+        return deny(call_id, reason if isinstance(reason, str) else "")
+    raise RequestError(
+        f"resume entry for {call_id!r}: the payload must be {{'approved': true|false}} "
+        "or {'result': ...}"
+    )
+
+
 def _token_usage(usage: Usage, provider: str, model: str) -> core.TokenUsage:
     return core.TokenUsage(
         provider=provider or None,
@@ -272,6 +347,11 @@ def parse_run_input(body: Any) -> RunInput:
       messages join the assistant message that follows them.
     * ``tool``: a result (``error`` set: an error result); consecutive ones share one
       tool message. A call left without a result (a stopped run) gets an error result.
+    * ``resume`` answers the interrupts of a run that paused on tool calls (the interrupt
+      id is the tool call id): status ``cancelled`` denies the call; a ``resolved``
+      payload ``{"approved": true}`` runs it, ``{"approved": false, "reason": "..."}``
+      denies it (the model is told the reason), ``{"result": ...}`` is the result of a
+      deferred tool. The paused step's calls then stay open for the resumed run.
     * ``system`` and ``developer`` messages are refused (the server owns the system
       prompt), and so are front-end ``tools``; ``activity`` messages, ``state``,
       ``context`` and ``forwardedProps`` are UI data and not sent to the model.
@@ -286,12 +366,14 @@ def parse_run_input(body: Any) -> RunInput:
         raise RequestError(f"not a valid AG-UI RunAgentInput: {_describe(error)}") from None
     if run_input.tools:
         raise RequestError("front-end tools are not supported: the agent's tools run on the server")
-    messages = answer_open_calls(_messages(run_input.messages))
+    decisions = tuple(_decision(entry) for entry in run_input.resume or ())
+    messages = answer_open_calls(_messages(run_input.messages), paused=bool(decisions))
     if not messages:
         raise RequestError("'messages' holds nothing to answer")
     return RunInput(
         messages=tuple(messages),
         continues_message=messages[-1].role != "user",
+        decisions=decisions,
         thread_id=run_input.thread_id,
         run_id=run_input.run_id,
     )

@@ -12,7 +12,10 @@ run begins                ``start`` (with ``messageId`` unless the run continues
 text / reasoning blocks   ``text-start/-delta/-end``, ``reasoning-start/-delta/-end``
 ``ToolInputStart/Delta``  ``tool-input-start``, ``tool-input-delta``
 ``ToolCall``              ``tool-input-available`` (input parsed as JSON)
-``ToolResult``            ``tool-output-available``, or ``tool-output-error`` for an error
+``ToolResult``            ``tool-output-available``, ``tool-output-error`` for an error,
+                          ``tool-output-denied`` for a call the client denied
+``PendingToolCall``       ``tool-approval-request`` (``approvalId`` = the tool call id) for
+                          a call that needs approval; nothing for a deferred one
 ``Source``, ``File``      ``source-url`` / ``source-document``, ``file`` (a data URL)
 ``Retry``                 open blocks ended, then a transient ``data-retry`` chunk
 ``StepFinish``            ``finish-step``
@@ -22,7 +25,9 @@ run fails                 ``error`` with a message safe to show
 
 Request: the JSON body ``useChat`` posts, ``{"id", "messages": [UIMessage...], "trigger",
 "messageId", ...}``; :func:`parse_request` turns its UI messages into fantasy messages
-(see :func:`ui_to_messages` for the rules).
+(see :func:`ui_to_messages` for the rules), and the answers in its last assistant message
+(tool parts in the ``approval-responded`` state) into decisions the run resumes with
+(:func:`approval_decisions`).
 """
 
 from __future__ import annotations
@@ -30,12 +35,13 @@ from __future__ import annotations
 import base64
 import itertools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, TypeAlias
 
 from fantasy import stream
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart
 from fantasy.agent import AgentResult
+from fantasy.approval import PendingToolCall, ToolDecision, approve, deny
 from fantasy.messages import (
     ErrorOutput,
     Message,
@@ -72,6 +78,8 @@ __all__ = [
     "Chunk",
     "UIStreamEncoder",
     "encode_sse",
+    "approval_decisions",
+    "new_message_id",
     "parse_request",
     "ui_to_messages",
 ]
@@ -107,10 +115,13 @@ class UIStreamEncoder:
     Args:
         message_id: The assistant message's id; ``None`` continues the client's last
             assistant message (no id is sent).
+        denied: Tool calls the client denied: their results are sent as
+            ``tool-output-denied``.
     """
 
-    def __init__(self, *, message_id: str | None = None) -> None:
+    def __init__(self, *, message_id: str | None = None, denied: Collection[str] = ()) -> None:
         self.message_id = message_id
+        self.denied = frozenset(denied)
         self._counter = itertools.count(1)
         self._open: dict[tuple[str, str], str] = {}  # (kind, provider id) -> wire id
         self._usage = Usage()
@@ -159,7 +170,11 @@ class UIStreamEncoder:
                     chunk["providerExecuted"] = True
                 return [chunk]
             case stream.ToolResult():
+                if event.tool_call_id in self.denied and isinstance(event.result, ErrorOutput):
+                    return [{"type": "tool-output-denied", "toolCallId": event.tool_call_id}]
                 return [self._tool_result(event)]
+            case PendingToolCall():
+                return self._pending(event)
             case stream.Source():
                 return [self._source(event)]
             case stream.File():
@@ -234,6 +249,15 @@ class UIStreamEncoder:
     # --- tools and sources -------------------------------------------------------------
 
     @staticmethod
+    def _pending(event: PendingToolCall) -> list[Chunk]:
+        # A deferred call's result comes from the client (a front-end tool): its
+        # tool-input-available already said so. An approval is asked for.
+        if event.kind != "approval":
+            return []
+        call_id = event.tool_call_id
+        return [{"type": "tool-approval-request", "approvalId": call_id, "toolCallId": call_id}]
+
+    @staticmethod
     def _tool_result(event: stream.ToolResult) -> Chunk:
         chunk: Chunk
         if isinstance(event.result, ErrorOutput):
@@ -291,14 +315,39 @@ def parse_request(body: Any) -> RunInput:
     data = as_object(body, "the request body")
     raw_messages = as_list(data.get("messages"), "'messages'")
     require(bool(raw_messages), "'messages' is empty: send at least the user's message")
-    messages = answer_open_calls(ui_to_messages(raw_messages))
+    converted = ui_to_messages(raw_messages)  # validates every message
+    last = raw_messages[-1]
+    continues = last.get("role") == "assistant"
+    messages = answer_open_calls(converted, paused=continues)
     require(bool(messages), "'messages' holds nothing to answer")
-    last_role = as_object(raw_messages[-1], "messages[-1]").get("role")
     return RunInput(
         messages=tuple(messages),
-        continues_message=last_role == "assistant",
+        continues_message=continues,
+        decisions=tuple(approval_decisions(last)) if continues else (),
         thread_id=as_str(data.get("id"), "'id'", default=""),
     )
+
+
+def approval_decisions(message: Mapping[str, Any]) -> list[ToolDecision]:
+    """The answers in a UI message's tool parts in the ``approval-responded`` state.
+
+    ``approval.approved`` true approves the call (the tool runs); false denies it, and
+    ``approval.reason`` (when given) is what the model is told.
+    """
+    decisions: list[ToolDecision] = []
+    for number, part in enumerate(message.get("parts") or ()):
+        if not (isinstance(part, dict) and part.get("state") == "approval-responded"):
+            continue
+        here = f"messages[-1].parts[{number}]"
+        call_id = as_str(part.get("toolCallId"), f"{here}.toolCallId")
+        approval = as_object(part.get("approval"), f"{here}.approval")
+        approved = approval.get("approved")
+        require(isinstance(approved, bool), f"{here}.approval.approved must be true or false")
+        if approved:
+            decisions.append(approve(call_id))
+        else:
+            decisions.append(deny(call_id, as_str(approval.get("reason"), "reason", default="")))
+    return decisions
 
 
 def new_message_id() -> str:

@@ -10,6 +10,7 @@ from fantasy import stream as parts
 from fantasy._http import HTTPClient
 from fantasy.errors import InvalidResponseError
 from fantasy.model import BaseLanguageModel, Call, ObjectMode
+from fantasy.options import namespace_warnings
 from fantasy.providers.anthropic._structured import supports_structured_outputs
 from fantasy.providers.anthropic.convert import convert_call
 from fantasy.providers.anthropic.decode import StreamDecoder, decode_response
@@ -67,7 +68,7 @@ class AnthropicLanguageModel(BaseLanguageModel):
             url=self._endpoint.url(self.model_id, stream=stream, betas=betas),
             body=self._endpoint.body(converted.body, self.model_id, stream=stream, betas=betas),
             headers=headers,
-            warnings=converted.warnings,
+            warnings=(*converted.warnings, *namespace_warnings(call.provider_options)),
         )
 
     async def generate(self, call: Call) -> Response:

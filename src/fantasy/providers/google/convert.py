@@ -35,7 +35,7 @@ from fantasy.messages import (
     ToolResultPart,
 )
 from fantasy.model import Call
-from fantasy.options import get_provider_data
+from fantasy.options import get_provider_data, namespace_warnings
 from fantasy.providers._media import encode_base64, media_type_of, parse_data_url, sniff_image_type
 from fantasy.providers.google import _wire as wire
 from fantasy.providers.google.options import (
@@ -71,7 +71,7 @@ def build_request(call: Call, *, vertex: bool = False) -> tuple[wire.Request, li
         InvalidArgumentError: the call cannot be expressed (bad options, unknown tool
             choice, a tool result without a matching call, ...).
     """
-    warnings: list[CallWarning] = []
+    warnings: list[CallWarning] = namespace_warnings(call.provider_options)
     options = get_provider_data(call.provider_options, PROVIDER_KEY, GoogleProviderOptions)
     system, contents = convert_prompt(call.prompt, vertex=vertex, warnings=warnings)
     body: wire.Request = {"contents": contents}

@@ -16,6 +16,7 @@ from typing import Any
 from fantasy import stream
 from fantasy._http import HTTPClient
 from fantasy.model import BaseLanguageModel, Call, ObjectMode
+from fantasy.options import namespace_warnings
 from fantasy.providers._decode import EventDecoder
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
@@ -74,6 +75,7 @@ class OpenAIModel(BaseLanguageModel):
     async def generate(self, call: Call) -> Response:
         """Run ``call`` and return the whole response."""
         body, warnings = self.build_request(call, stream=False)
+        warnings += namespace_warnings(call.provider_options)
         data, headers = await self._client.post_json(
             self._url, body, headers=call.headers, user_agent=call.user_agent
         )
@@ -86,6 +88,7 @@ class OpenAIModel(BaseLanguageModel):
     def stream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Run ``call`` as a stream: Warnings, ResponseMetadata, blocks, one Finish."""
         body, warnings = self.build_request(call, stream=True)
+        warnings += namespace_warnings(call.provider_options)
         return self._client.stream_parts(
             self._url,
             body,

@@ -40,7 +40,7 @@ from fantasy.messages import (
     ToolResultPart,
 )
 from fantasy.model import Call
-from fantasy.options import get_provider_data
+from fantasy.options import get_provider_data, namespace_warnings
 from fantasy.providers._media import (
     encode_base64,
     is_image,
@@ -130,6 +130,7 @@ def build_request(call: Call) -> tuple[dict[str, Any], list[CallWarning]]:
     """
     options = options_of(call.provider_options) or BedrockConverseOptions()
     context = _Context(send_reasoning=options.send_reasoning is not False)
+    context.warnings += namespace_warnings(call.provider_options)
     system, messages = _prompt(call.prompt, context)
     body: dict[str, Any] = {"messages": messages}
     if system:
