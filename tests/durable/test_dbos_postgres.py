@@ -119,9 +119,11 @@ def test_two_workers_share_a_queue_and_survive_a_kill(postgres_url: str, tmp_pat
     second: subprocess.Popen[bytes] | None = None
     client: DBOSClient | None = None
     try:
-        # One worker creates the DBOS tables first: two migrating a new database at once race.
-        _wait(lambda: _tables_ready(postgres_url), 90)
+        # One worker migrates the new database first (two at once race), then the other joins;
+        # runs are enqueued once both have launched.
+        _wait(lambda: (tmp_path / "ready-worker-a").exists(), 120)
         second = _worker(postgres_url, counters, "worker-b")
+        _wait(lambda: (tmp_path / "ready-worker-b").exists(), 120)
         client = DBOSClient(system_database_url=postgres_url)
         for i in range(RUNS):
             options = {
@@ -172,19 +174,3 @@ def _succeeded(client: object) -> int:
         name="fantasy.agent.pg-runs", status="SUCCESS", load_input=False, load_output=False
     )
     return len(statuses)
-
-
-def _tables_ready(url: str) -> bool:
-    from dbos import DBOSClient
-
-    try:
-        client = DBOSClient(system_database_url=url)
-    except Exception:
-        return False
-    try:
-        client.list_workflows(limit=1)
-        return True
-    except Exception:
-        return False
-    finally:
-        client.destroy()

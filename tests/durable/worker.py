@@ -74,6 +74,7 @@ async def main() -> None:
     await DBOS.register_queue_async(
         QUEUE, worker_concurrency=4, limiter={"limit": 5, "period": 1}, polling_interval_sec=0.1
     )
+    (COUNTERS.parent / f"ready-{EXECUTOR}").write_text("ready")  # migrations done, queue known
     deadline = time.monotonic() + 240
     while not (COUNTERS / "stop").exists() and time.monotonic() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.2)
