@@ -32,6 +32,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Generic
 
@@ -246,11 +247,8 @@ class DBOSAgent(Generic[DepsT, OutputT]):
         return await self._start(self._request(prompt, messages, deps, None), workflow_id)
 
     async def _start(self, request: dict[str, Any], workflow_id: str | None) -> str:
-        if workflow_id is None:
+        with _workflow_id(workflow_id):
             handle = await DBOS.start_workflow_async(self._workflow, request)
-        else:
-            with SetWorkflowID(workflow_id):
-                handle = await DBOS.start_workflow_async(self._workflow, request)
         return handle.get_workflow_id()
 
     async def enqueue(
@@ -269,12 +267,8 @@ class DBOSAgent(Generic[DepsT, OutputT]):
         if queue is None:
             raise InvalidArgumentError(f"no DBOS queue {found!r}", argument="queue")
         request = self._request(prompt, messages, deps, None)
-        handle: WorkflowHandleAsync[dict[str, Any]]
-        if workflow_id is None:
+        with _workflow_id(workflow_id):
             handle = await queue.enqueue_async(self._workflow, request)
-        else:
-            with SetWorkflowID(workflow_id):
-                handle = await queue.enqueue_async(self._workflow, request)
         return handle.get_workflow_id()
 
     async def result(self, workflow_id: str) -> AgentResult[Any]:
@@ -381,6 +375,11 @@ def _result(data: Any) -> AgentResult[Any]:
     if not isinstance(data, Mapping) or "result" not in data:
         raise FantasyError(f"a durable run returned {type(data).__name__}, not a fantasy result")
     return AgentResult.from_dict(data["result"])
+
+
+def _workflow_id(workflow_id: str | None) -> AbstractContextManager[Any]:
+    """DBOS's ``SetWorkflowID`` for a caller-chosen id (none: DBOS makes one)."""
+    return nullcontext() if workflow_id is None else SetWorkflowID(workflow_id)
 
 
 def _durable_copy(agent: Agent[Any, Any]) -> Agent[Any, Any]:
