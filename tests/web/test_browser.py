@@ -19,7 +19,7 @@ pytest.importorskip("uvicorn", reason="uvicorn (extra 'web') is not installed")
 
 from _web_server import BlockingModel, serve
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -82,7 +82,12 @@ def browser() -> Iterator[WebDriver]:
 
 
 def until(driver: WebDriver, condition: Callable[[WebDriver], Any], what: str) -> Any:
-    return WebDriverWait(driver, WAIT, poll_frequency=0.05).until(condition, message=what)
+    # The page re-renders a streaming message as a whole, so an element found in one poll
+    # may be replaced before the next: a stale element only means "look again".
+    wait = WebDriverWait(
+        driver, WAIT, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return wait.until(condition, message=what)
 
 
 def open_page(driver: WebDriver, base: str) -> None:
@@ -122,6 +127,7 @@ def test_send_stream_tools_and_usage(browser: WebDriver) -> None:
         browser.execute_script(WATCH_TEXT)
         send(browser, "What's the weather in Florence, and 2 + 3?")
         until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.assistant .usage"), "usage")
+        until(browser, idle, "idle after the run")
         answer = browser.find_elements(By.CSS_SELECTOR, ".msg.assistant .text")[-1].text
         assert answer.startswith("weather: ") and "calculator: 5" in answer
         lengths = [n for n in browser.execute_script("return window.__lengths") if n]
@@ -162,6 +168,7 @@ def test_markdown_is_rendered_and_html_escaped(browser: WebDriver) -> None:
         open_page(browser, base)
         send(browser, "format something")
         until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".msg.assistant .usage"), "usage")
+        until(browser, idle, "idle after the answer")
         text = browser.find_element(By.CSS_SELECTOR, ".msg.assistant .text")
         assert text.find_element(By.TAG_NAME, "h2").text == "Title"
         assert text.find_element(By.TAG_NAME, "strong").text == "bold"
@@ -239,13 +246,14 @@ def test_approve_a_pending_tool(browser: WebDriver) -> None:
     with serve(app(Agent(model, tools=[transfer]))) as base:
         open_page(browser, base)
         send(browser, "Pay Bob 500 EUR")
-        card = until(
+        until(
             browser,
             lambda d: d.find_element(By.CSS_SELECTOR, '.tool[data-state="approval-requested"]'),
             "approval buttons",
         )
-        assert "needs your approval" in card.text and '"amount":500' in card.text
         until(browser, idle, "idle while waiting for the approval")
+        card = browser.find_element(By.CSS_SELECTOR, '.tool[data-state="approval-requested"]')
+        assert "needs your approval" in card.text and '"amount":500' in card.text
         assert ran == []
         browser.find_element(By.CSS_SELECTOR, ".tool .approve").click()
         until(
@@ -279,6 +287,7 @@ def test_deny_a_pending_tool(browser: WebDriver) -> None:
         until(browser, idle, "idle while waiting")
         browser.find_element(By.CSS_SELECTOR, ".tool .deny").click()
         until(browser, lambda d: "Understood." in d.find_element(By.ID, "log").text, "answer")
+        until(browser, idle, "idle after the answer")
         card = browser.find_element(By.CSS_SELECTOR, '.tool[data-tool-call-id="d1"]')
         assert card.get_attribute("data-state") == "output-denied"
     result = model.calls[-1].prompt[-1].content[0]

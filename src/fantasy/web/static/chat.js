@@ -392,6 +392,7 @@
     } finally {
       closeStreaming(message);
       controller = null;
+      pending = null; // the render below is the last one: no frame may redraw after idle
       if (message.id) renderMessage(message);
       setBusy(false, status.textContent);
       log.scrollTop = log.scrollHeight;
