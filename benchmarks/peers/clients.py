@@ -289,26 +289,31 @@ def openai_sdk(base: str, port: int, dialect: str) -> Stream:
     raise Unsupported("speaks Chat Completions and Responses")
 
 
+async def chat_chunks(response: Any) -> Result:
+    """Text, tool arguments and reasoning of an SDK's Chat Completions chunk objects."""
+    text: list[str] = []
+    args: list[str] = []
+    thinking: list[str] = []
+    async for chunk in response:
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta.content:
+                text.append(delta.content)
+            reasoning = getattr(delta, "reasoning_content", None)
+            if reasoning:
+                thinking.append(reasoning)
+            for call in delta.tool_calls or ():
+                if call.function and call.function.arguments:
+                    args.append(call.function.arguments)
+    return "".join(text), "".join(args), "".join(thinking)
+
+
 def _openai_chat(client: Any) -> Stream:
     async def one() -> Result:
-        text: list[str] = []
-        args: list[str] = []
-        thinking: list[str] = []
         response = await client.chat.completions.create(
             model="m", messages=[{"role": "user", "content": "hi"}], stream=True
         )
-        async for chunk in response:
-            for choice in chunk.choices:
-                delta = choice.delta
-                if delta.content:
-                    text.append(delta.content)
-                reasoning = getattr(delta, "reasoning_content", None)
-                if reasoning:
-                    thinking.append(reasoning)
-                for call in delta.tool_calls or ():
-                    if call.function and call.function.arguments:
-                        args.append(call.function.arguments)
-        return "".join(text), "".join(args), "".join(thinking)
+        return await chat_chunks(response)
 
     return one
 
@@ -456,9 +461,6 @@ def litellm_client(base: str, port: int, dialect: str) -> Stream:
     model, api_base = prefixes[dialect]
 
     async def one() -> Result:
-        text: list[str] = []
-        args: list[str] = []
-        thinking: list[str] = []
         response = await litellm.acompletion(
             model=model,
             api_base=api_base,
@@ -467,18 +469,7 @@ def litellm_client(base: str, port: int, dialect: str) -> Stream:
             stream=True,
             max_retries=0,
         )
-        async for chunk in response:
-            for choice in chunk.choices:
-                delta = choice.delta
-                if delta.content:
-                    text.append(delta.content)
-                reasoning = getattr(delta, "reasoning_content", None)
-                if reasoning:
-                    thinking.append(reasoning)
-                for call in delta.tool_calls or ():
-                    if call.function and call.function.arguments:
-                        args.append(call.function.arguments)
-        return "".join(text), "".join(args), "".join(thinking)
+        return await chat_chunks(response)
 
     return one
 
