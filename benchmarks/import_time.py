@@ -7,9 +7,9 @@ For each target statement it runs N fresh `python -c STATEMENT` subprocesses and
 the fastest and the median wall time and the fastest CPU time (user + system, from
 `getrusage` of the child), each minus the same figure of an empty interpreter (`pass`)
 so that it is the import cost alone. On a shared, loaded machine read the minimums: the
-median carries the other jobs' noise, the fastest run does not (much). `import httpx` is the baseline to beat (fantasy needs
-it anyway for its providers). It also runs `python -X importtime -c "import fantasy"`
-and lists the modules with the largest cumulative import time.
+median carries the other jobs' noise, the fastest run does not (much). `import httpx` is
+the baseline to beat (fantasy needs it anyway for its providers). It also runs
+`python -X importtime` on the first statements and lists the modules that cost most.
 
 `--update-readme` rewrites the "Import time" section of benchmarks/README.md.
 """

@@ -110,7 +110,10 @@ def test_agent_and_tool_load_neither_pydantic_nor_httpx() -> None:
 
 
 def test_a_typed_tool_loads_pydantic_but_no_transport() -> None:
-    code = "from fantasy import tool\n@tool\ndef double(n: int) -> int:\n    '''Twice n.'''\n    return 2 * n"
+    code = (
+        "from fantasy import tool\n@tool\ndef double(n: int) -> int:\n"
+        "    '''Twice n.'''\n    return 2 * n"
+    )
     modules = modules_after(code)
     assert "pydantic" in modules
     assert not heavy(modules, ("httpx", "fantasy.providers."))
