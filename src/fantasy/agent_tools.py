@@ -146,11 +146,10 @@ NeedsApproval: TypeAlias = bool | Callable[[dict[str, Any]], bool | Awaitable[bo
 
 
 def _check_schema(name: str, schema: Mapping[str, Any]) -> None:
-    from jsonschema import SchemaError  # loaded on the first tool, not on import
-    from jsonschema.validators import validator_for
+    from fantasy._jsonschema import SchemaError, check_schema
 
     try:
-        validator_for(schema).check_schema(dict(schema))
+        check_schema(dict(schema))
     except SchemaError as error:
         raise InvalidArgumentError(
             f"invalid JSON Schema for tool {name!r}: {error.message}", argument="input_schema"
