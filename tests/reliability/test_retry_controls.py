@@ -2,7 +2,9 @@
 
 ``with_retry(model, policy)`` retries plain calls like an agent retries a step;
 ``RetryPolicy.retry_if`` widens or narrows what is retried; ``timeout`` bounds each
-attempt of a whole answer and ``deadline`` the whole call.
+attempt of a whole answer and ``deadline`` the whole call; an agent's ``deadline``
+option bounds a whole run, identically in ``generate``, ``stream`` and their sync twins;
+``retry=None`` means no retries.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 
 import pytest
 from _dialects import DIALECTS, TEXT
-from _server import LoopbackServer, Plan
+from _server import LoopbackServer, Plan, Request
 
 import fantasy
 from fantasy import stream
@@ -27,6 +29,7 @@ from fantasy.fallback import with_retry
 from fantasy.messages import Message, TextPart
 from fantasy.model import Call
 from fantasy.retry import RetryPolicy
+from fantasy.testing import TestModel
 
 CALL = Call(prompt=[Message(role="user", content=(TextPart(text="hi"),))])
 DIALECT = DIALECTS["chat"]
@@ -152,3 +155,111 @@ def test_time_controls_are_validated() -> None:
         RetryPolicy(timeout=0)
     with pytest.raises(InvalidArgumentError):
         RetryPolicy(deadline=-1)
+
+
+def stalled_answer(request: Request) -> Plan:
+    """Every request stalls: a stream after its first events, a whole answer at once."""
+    if json.loads(request.body).get("stream"):
+        return Plan(chunks=tuple(DIALECT.stream_body(TEXT)[:1]), end="stall")
+    return STALL
+
+
+async def run_agent(agent: fantasy.Agent[object, str], mode: str) -> str:
+    if mode == "generate":
+        return (await agent.generate("hi")).text
+    if mode == "stream":
+        async with agent.stream("hi") as events:
+            async for _ in events:
+                pass
+            return (await events.result()).text
+    if mode == "generate_sync":
+        return (await asyncio.to_thread(agent.generate_sync, "hi")).text
+
+    def stream_sync() -> str:
+        with agent.stream_sync("hi") as events:
+            for _ in events:
+                pass
+            return events.result().text
+
+    return await asyncio.to_thread(stream_sync)
+
+
+MODES = ["generate", "stream", "generate_sync", "stream_sync"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", MODES)
+async def test_an_agent_run_deadline_ends_a_stalled_run_with_a_typed_error(mode: str) -> None:
+    errors: list[BaseException] = []
+    async with (
+        LoopbackServer(stalled_answer) as server,
+        DIALECT.provider(server.url) as provider,
+    ):
+        agent = fantasy.Agent(DIALECT.model(provider), deadline=0.5, on_error=errors.append)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(DeadlineExceededError, match=r"deadline of 0\.5s") as caught:
+            await run_agent(agent, mode)
+        assert loop.time() - started < 30  # half a second, with a loaded machine's margin
+        assert not caught.value.is_retryable
+        assert errors == [caught.value]  # on_error is told, as for any error ending a run
+        assert len(server.requests) == 1
+        await server.wait_open(0)  # the stalled request's connection was closed at once
+        if mode.endswith("sync"):
+            await asyncio.to_thread(provider.close)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["generate", "stream"])
+async def test_an_agent_run_deadline_bounds_its_tools_and_retry_waits(mode: str) -> None:
+    cancelled = asyncio.Event()
+
+    @fantasy.tool
+    async def hang(city: str) -> str:
+        """Never answers."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cancelled.set()
+        return city
+
+    agent = fantasy.Agent(TestModel(), tools=[hang], deadline=0.5)
+    with pytest.raises(DeadlineExceededError):
+        await run_agent(agent, mode)
+    assert cancelled.is_set()  # the running tool was cancelled
+    async with (
+        LoopbackServer(lambda request: UNAVAILABLE) as server,
+        DIALECT.provider(server.url) as provider,
+    ):
+        slow = RetryPolicy(initial_delay=60.0, jitter=False, max_retries=5)
+        agent = fantasy.Agent(DIALECT.model(provider), retry=slow, deadline=0.5)
+        with pytest.raises(DeadlineExceededError):
+            await run_agent(agent, mode)
+        assert len(server.requests) == 1  # the deadline passed during the 60 s wait
+
+
+@pytest.mark.anyio
+async def test_a_run_within_its_deadline_is_unaffected_and_the_deadline_is_per_call() -> None:
+    agent = fantasy.Agent(TestModel(text="done"), deadline=60.0)
+    assert (await agent.generate("hi")).text == "done"
+    async with agent.stream("hi") as events:
+        assert (await events.result()).text == "done"
+    assert (await agent.generate("hi", deadline=None)).text == "done"
+    with pytest.raises(InvalidArgumentError):
+        fantasy.Agent(TestModel(), deadline=0)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["generate", "stream"])
+async def test_retry_none_means_no_retries(mode: str) -> None:
+    async with (
+        LoopbackServer(answers(UNAVAILABLE, OK)) as server,
+        DIALECT.provider(server.url) as provider,
+    ):
+        agent = fantasy.Agent(DIALECT.model(provider), retry=None)
+        with pytest.raises(ProviderError) as caught:
+            await run_agent(agent, mode)
+        assert caught.value.status_code == 503
+        assert len(server.requests) == 1
+    with pytest.raises(InvalidArgumentError, match="RetryPolicy or None"):
+        fantasy.Agent(TestModel(), retry=3)  # type: ignore[typeddict-item]
