@@ -63,7 +63,7 @@ from fantasy.agent_tools import (
 )
 from fantasy.approval import PendingToolCall
 from fantasy.content import Content, SourceContent, ToolCallContent, ToolResultContent
-from fantasy.errors import DeadlineExceededError, FantasyError, NoObjectGeneratedError
+from fantasy.errors import FantasyError, NoObjectGeneratedError
 from fantasy.messages import ErrorOutput, Message, system_message
 from fantasy.model import LanguageModel
 from fantasy.response import Response
@@ -282,7 +282,6 @@ class AgentRun(Generic[DepsT, OutputT]):
         self.error: BaseException | None = None
         self._tracer = tracer_for(tracer)
         self.trace: RunTrace | None = None
-        self._deadline_at: float | None = None
 
     def context(self, step_number: int, messages: tuple[Message, ...]) -> RunContext[DepsT]:
         """The run's context for code called in step ``step_number``."""
@@ -500,41 +499,6 @@ class AgentRun(Generic[DepsT, OutputT]):
         )
 
     # --- the loop ------------------------------------------------------------------------
-
-    async def next_event(self, events: AsyncGenerator[AgentEvent, None]) -> AgentEvent:
-        """The next of ``events`` (this run's :meth:`events`) within the run's ``deadline``.
-
-        The deadline counts from the first event asked for. Only the loop's own work is
-        bounded (model calls, retries and their waits, tools, hooks), never the caller's
-        code between events: past the deadline, whatever the loop awaits is cancelled
-        (the model stream and running tools close as on any cancellation) and
-        :class:`~fantasy.errors.DeadlineExceededError` is raised, and ``error`` set.
-
-        Raises:
-            StopAsyncIteration: The run ended.
-            DeadlineExceededError: The deadline passed.
-        """
-        seconds = self.settings.deadline
-        if seconds is None:
-            return await events.__anext__()
-        loop = asyncio.get_running_loop()
-        if self._deadline_at is None:
-            self._deadline_at = loop.time() + seconds
-        if loop.time() < self._deadline_at:
-            scope = asyncio.timeout_at(self._deadline_at)
-            try:
-                async with scope:
-                    return await events.__anext__()
-            except TimeoutError:
-                if not scope.expired():
-                    raise
-        await events.aclose()  # already closed when the deadline cancelled its await
-        self.error = DeadlineExceededError(
-            f"the agent run passed its deadline of {seconds:g}s",
-            provider=self.model.provider,
-        )
-        await fire(self.settings.on_error, self.error)
-        raise self.error
 
     async def _run_tools(
         self, plan: StepPlan, outcome: _StepOutcome, checked: list[ValidatedCall]

@@ -39,7 +39,7 @@ The loop (one implementation for every entry point, see :mod:`fantasy._agent_run
   attempt are dropped from the step. ``retry=None`` disables retries.
 * ``deadline`` (seconds) bounds a whole run, its model calls, retry waits, tools and
   hooks included: past it the run ends with
-  :class:`~fantasy.errors.DeadlineExceededError` (see :meth:`fantasy._agent_run.AgentRun.next_event`).
+  :class:`~fantasy.errors.DeadlineExceededError` (see :mod:`fantasy._agent_deadline`).
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ from types import TracebackType, UnionType
 from typing import Any, Generic, Unpack, cast
 
 from fantasy._agent_approval import find_resume
+from fantasy._agent_deadline import RunDeadline
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
 from fantasy._agent_limits import UsageLimits
 from fantasy._agent_messages import initial_prompt
@@ -155,14 +156,18 @@ class AgentStream(Generic[OutputT]):
     def __init__(self, run: AgentRun[Any, OutputT]) -> None:
         self._run = run
         self._events = run.events()
+        deadline = run.settings.deadline
+        self._deadline = None if deadline is None else RunDeadline(deadline)
 
     def __aiter__(self) -> AsyncIterator[AgentEvent]:
-        if self._run.settings.deadline is not None:
-            return self  # each step of the loop is bounded by the run's deadline
+        if self._deadline is not None:
+            return self  # each event of the loop is awaited within the run's deadline
         return self._events  # no extra hop: `async for` steps the loop directly
 
     async def __anext__(self) -> AgentEvent:
-        return await self._run.next_event(self._events)
+        if self._deadline is not None:
+            return await self._deadline.next(self._run, self._events)
+        return await self._events.__anext__()
 
     async def result(self) -> AgentResult[OutputT]:
         """The run's result, consuming the remaining events first.
