@@ -9,7 +9,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import HTTPServer, stdio
+
+pytest.importorskip("mcp", reason="the 'mcp' extra is not installed (pip install 'fantasy[mcp]')")
+
+from _mcp_servers import HTTPServer, stdio
 
 from fantasy import Agent, ErrorOutput, MediaOutput, TextOutput, tool
 from fantasy.agent import AgentResult
