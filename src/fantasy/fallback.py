@@ -19,8 +19,11 @@ twice, as an agent does). Only when a model has failed for good (retries exhaust
 an error that is not retryable) does ``on`` decide: the next model takes over, or the
 model's error is raised. When the last model fails too, :class:`~fantasy.errors.FallbackError`
 holds every model's error; it is not retryable, so an agent's own ``retry`` does not
-start the chain again. An error ``on`` does not fall back on is raised as the model's own
-error (with ``attempts``, see :func:`~fantasy.errors.attempts_of`): with the default
+start the chain again. It is also an instance of the kind of error every model failed
+with, when they share one (a chain rate limited throughout raises a
+``FallbackRateLimitError``, which ``except RateLimitError`` catches). An error ``on``
+does not fall back on is raised as the model's own error (with ``attempts``, see
+:func:`~fantasy.errors.attempts_of`): with the default
 ``on`` that is only ever a non-retryable one, but with a narrower ``on`` (say
 ``RateLimitError`` only) a retryable error such as a 503 reaches the agent, whose
 ``retry`` may then run the whole fallback again; give such an agent
