@@ -30,7 +30,8 @@ from fantasy.testing import ScriptedModel
 from fantasy.testing.models import tool_call_response
 from fantasy.usage import FinishReason, Usage
 
-pytestmark = pytest.mark.anyio
+# Runs start worker processes (each bounded at 120 s): more than the default 60 s per test.
+pytestmark = [pytest.mark.anyio, pytest.mark.timeout(300)]
 APP = Path(__file__).with_name("app.py")
 
 
