@@ -10,9 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "peers" / "run.py"
 
 
+@pytest.mark.timeout(360)  # the run is bounded at 300 s
 def test_peer_benchmark_runs_at_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "peers.json"
     cmd = [sys.executable, str(RUN), "--sizes", "20", "--reps", "1", "--concurrency", "3x10"]

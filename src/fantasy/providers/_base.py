@@ -127,12 +127,12 @@ class ProviderBase:
     Subclasses set ``_name``, ``_base_url`` and ``_client`` in their constructor and
     list in ``_repr_fields`` the properties their repr shows.
 
-    Without an injected ``http_client``, a provider owns one long-lived
-    ``httpx.AsyncClient`` per event loop, shared by all its models (connections are
-    kept alive and reused). ``await provider.aclose()`` or ``async with provider:``
-    closes it; ``provider.close()`` / ``with provider:`` closes the one the sync API
-    uses. A client left open closes when its event loop shuts down (``asyncio.run``).
-    An injected ``http_client`` is never closed: you own it.
+    Without an injected ``http_client``, a provider owns long-lived
+    ``httpx.AsyncClient`` s per event loop (:mod:`fantasy._pool`), shared by all its
+    models (connections are kept alive and reused). ``await provider.aclose()`` or
+    ``async with provider:`` closes them; ``provider.close()`` / ``with provider:``
+    closes those the sync API uses. Clients left open close when their event loop
+    shuts down (``asyncio.run``). An injected ``http_client`` is never closed: you own it.
     """
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("name", "base_url")
