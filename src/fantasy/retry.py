@@ -196,10 +196,7 @@ class Retrier:
             if not scope.expired():
                 raise
             if deadline_first:
-                raise DeadlineExceededError(
-                    f"deadline of {self.policy.deadline:g}s passed during attempt "
-                    f"{len(self.errors) + 1}"
-                ) from None
+                raise self._deadline_passed() from None
             raise AttemptTimeoutError(
                 f"attempt {len(self.errors) + 1} took longer than {timeout:g}s"
             ) from None
@@ -224,12 +221,14 @@ class Retrier:
             except TimeoutError:
                 if not scope.expired():
                     raise
-                raise DeadlineExceededError(
-                    f"deadline of {self.policy.deadline:g}s passed during attempt "
-                    f"{len(self.errors) + 1}"
-                ) from None
+                raise self._deadline_passed() from None
 
         return within
+
+    def _deadline_passed(self) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            f"deadline of {self.policy.deadline:g}s passed during attempt {len(self.errors) + 1}"
+        )
 
     def next_retry(self, error: Exception) -> Retry:
         """Record ``error``; return the retry to make, or raise when giving up.
