@@ -54,7 +54,7 @@ class IdleWatchdog:
         timeout = self._timeout
         if timeout is None:
             return  # no idle timeout
-        task = self._task = asyncio.current_task()
+        task = self._task = asyncio.current_task(self._loop)
         # Pending cancellations before the wait: one added later by someone else must
         # still propagate even when the watchdog fires at the same moment.
         self.cancelling_before = task.cancelling() if task is not None else 0

@@ -348,11 +348,12 @@ class StreamAccumulator:
         """Fold one part into the response being built."""
         # Speed: deltas are nearly every part of a stream; test them first, by type.
         if type(part) is TextDelta:
-            block = self._block("text", part.id)
+            block = self._blocks.get(("text", part.id)) or self._block("text", part.id)
             if part.delta:
                 block.chunks.append(part.delta)
-            if part.provider_metadata:
-                block.metadata.update(part.provider_metadata)
+            metadata = part.provider_metadata
+            if metadata is not _EMPTY and metadata:  # not bool(_EMPTY): a Python call
+                block.metadata.update(metadata)
             return
         if type(part) is ToolInputDelta:
             return  # the complete input arrives in the ToolCall part

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from fantasy.errors import InvalidResponseError, redact
-from fantasy.providers._json import RAW_LIMIT, WIRE_ERRORS, invalid, json_object, loads
+from fantasy.providers._json import RAW_LIMIT, WIRE_ERRORS, first_loads, invalid, json_object
 from fantasy.stream import StreamPart
 
 __all__ = ["EventDecoder"]
@@ -67,8 +67,8 @@ class EventDecoder(ABC):
                 return []
             if stripped == "[DONE]":
                 return self._on_done_marker()
-        try:  # speed: parsed here, json_object (the error) only for malformed data
-            payload = loads(data)
+        try:  # speed: parsed here; json_object (json.loads, the error) only when this fails
+            payload = first_loads(data)
         except (ValueError, RecursionError):
             payload = None
         if type(payload) is not dict:
