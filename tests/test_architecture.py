@@ -34,10 +34,7 @@ def test_core_never_imports_providers() -> None:
 def test_only_cli_imports_testing() -> None:
     for path in module_files():
         relative = path.relative_to(SRC)
-        if relative.parts[0] in ("testing", "cli") or relative.name in (
-            "_cli_web.py",
-            "_demo_tools.py",
-        ):
+        if relative.parts[0] in ("testing", "cli") or relative.name == "_demo_tools.py":
             continue
         bad = {n for n in imports_of(path) if n.startswith("fantasy.testing")}
         assert not bad, f"{relative} imports {bad}"

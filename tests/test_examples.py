@@ -29,6 +29,7 @@ def test_every_example_is_listed() -> None:
     assert {p.name for p in SCRIPTS} == set(EXPECT)
 
 
+@pytest.mark.timeout(180)  # the run itself is bounded at 120 s
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
 def test_example_runs_offline(script: Path, tmp_path: Path) -> None:
     need = NEEDS.get(script.name)

@@ -30,6 +30,7 @@ def _mypy(tmp_path: Path, *files: Path) -> str:
     return done.stdout + done.stderr
 
 
+@pytest.mark.timeout(600)  # a cold mypy run; the subprocess is bounded at 600 s
 def test_output_and_deps_are_typed_for_the_user(tmp_path: Path) -> None:
     good, wrong = CASES / "agent_typed_user.py", CASES / "agent_typed_wrong.py"
     output = _mypy(tmp_path, good, wrong)

@@ -7,8 +7,8 @@ injected ``httpx.AsyncClient`` or transport) and call :meth:`HTTPClient.post_jso
 (:func:`error_from_response`), a stalled stream raises
 :class:`~fantasy.errors.StreamIdleTimeoutError`, and secrets never reach an error.
 
-Connections: without an injected client, an :class:`HTTPClient` owns one long-lived
-``httpx.AsyncClient`` per event loop (:mod:`fantasy._pool`), closed by
+Connections: without an injected client, an :class:`HTTPClient` owns long-lived
+``httpx.AsyncClient`` s per event loop (:mod:`fantasy._pool`), closed by
 :meth:`HTTPClient.aclose` or, at the latest, when its event loop shuts down.
 """
 

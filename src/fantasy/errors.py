@@ -23,6 +23,7 @@ Every error derives from :class:`FantasyError` and keeps its cause in ``__cause_
     ├── UsageLimitExceeded       a run's usage limit: limit, usage, requests, result so far
     ├── NoObjectGeneratedError   raw_text, parse_error, validation_error, usage, finish_reason
     └── FallbackError            every model of a FallbackModel failed: errors, models
+                                 (also an instance of the kind they all share)
 
 When retries give up (:mod:`fantasy.retry`), the last attempt's error itself is raised,
 whatever the number of attempts, with ``attempts`` holding every attempt's error in order
@@ -490,19 +491,101 @@ def attempts_of(error: BaseException) -> tuple[BaseException, ...]:
 class FallbackError(FantasyError):
     """Every model of a :class:`~fantasy.fallback.FallbackModel` failed.
 
+    When every model failed with the same kind of error, the raised error is also an
+    instance of that kind: the most specific fantasy error class all of them share
+    (``RateLimitError`` when every model was rate limited, ``ProviderError`` for a 503
+    and a 429, :class:`NoObjectGeneratedError` when no model produced the object). So
+    ``except RateLimitError`` catches a chain that was rate limited throughout, exactly
+    as it catches one rate-limited model. Such an error's class is
+    ``Fallback<Kind>`` (``FallbackRateLimitError``: a subclass of both
+    :class:`FallbackError` and the shared class); the shared class's attributes
+    (``status_code``, ``retry_after``, ``provider``, ...) are the last model's. Errors of
+    different kinds (or not fantasy errors) give a plain :class:`FallbackError`.
+
     Attributes:
         errors: Each model's final error (after its retries), in the order tried.
         models: ``"provider:model_id"`` of each model tried, in the same order.
+        shared: The class every error is an instance of (``FallbackError`` itself
+            when they share none but :class:`FantasyError`).
 
-    ``__cause__`` is the last model's error. Not retryable: the whole chain was tried.
+    ``__cause__`` is the last model's error. Never retryable, whatever its kind (the
+    whole chain was tried): ``is_retryable`` is ``False``, so an agent's default retry
+    does not start the chain again.
     """
+
+    shared: type[FantasyError]
+
+    def __new__(cls, errors: list[BaseException], models: list[str]) -> FallbackError:
+        """Pick the class: ``Fallback<Kind>`` when every error shares a fantasy kind."""
+        kind = _fallback_class(_shared_kind(errors)) if cls is FallbackError else cls
+        instance: FallbackError = FantasyError.__new__(kind, errors, models)
+        return instance
 
     def __init__(self, errors: list[BaseException], models: list[str]) -> None:
         tried = "; ".join(f"{model}: {error}" for model, error in zip(models, errors, strict=False))
-        super().__init__(f"all {len(errors)} models failed: {tried}")
+        summary = f"all {len(errors)} models failed: {tried}"
+        if errors and type(self) is not FallbackError:
+            # The shared class's attributes, as the last model's error has them.
+            state = {k: v for k, v in vars(errors[-1]).items() if k not in _OWN_STATE}
+            self.__dict__.update(state)
+        Exception.__init__(self, summary)
+        self.message = summary
         self.errors = errors
         self.models = models
+        self._retryable = False
         self.__cause__ = errors[-1] if errors else None
+
+    @property
+    def is_retryable(self) -> bool:
+        """Always ``False``: every model of the chain was tried."""
+        return False
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(models={self.models!r}, errors={self.errors!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt through FallbackError, which picks the same class again: the
+        # generated classes need no importable name (pickle, DBOS's error records).
+        return (FallbackError, (self.errors, self.models))
+
+
+_OWN_STATE = frozenset({"errors", "models", "message", "attempts", "_retryable", "__notes__"})
+
+
+def _shared_kind(errors: list[BaseException]) -> type[FantasyError]:
+    """The most specific fantasy error class that every one of ``errors`` is an instance of."""
+    if not errors:
+        return FallbackError
+    for kind in type(errors[0]).__mro__:
+        if (
+            issubclass(kind, FantasyError)
+            and kind is not FantasyError
+            and not issubclass(kind, FallbackError)
+            and all(isinstance(error, kind) for error in errors)
+        ):
+            return kind
+    return FallbackError
+
+
+_FALLBACK_CLASSES: dict[type[FantasyError], type[FallbackError]] = {}
+
+
+def _fallback_class(shared: type[FantasyError]) -> type[FallbackError]:
+    """``Fallback<Kind>``: a :class:`FallbackError` that is a ``shared`` too (one per kind)."""
+    if shared is FallbackError:
+        return FallbackError
+    kind = _FALLBACK_CLASSES.get(shared)
+    if kind is None:
+        name = f"Fallback{shared.__name__}"
+        namespace = {"__module__": __name__, "__qualname__": name, "shared": shared}
+        kind = _FALLBACK_CLASSES.setdefault(shared, type(name, (FallbackError, shared), namespace))
+    return kind
+
+
+FallbackError.shared = FallbackError
 
 
 def is_retryable(error: BaseException) -> bool:

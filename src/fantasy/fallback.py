@@ -19,8 +19,11 @@ twice, as an agent does). Only when a model has failed for good (retries exhaust
 an error that is not retryable) does ``on`` decide: the next model takes over, or the
 model's error is raised. When the last model fails too, :class:`~fantasy.errors.FallbackError`
 holds every model's error; it is not retryable, so an agent's own ``retry`` does not
-start the chain again. An error ``on`` does not fall back on is raised as the model's own
-error (with ``attempts``, see :func:`~fantasy.errors.attempts_of`): with the default
+start the chain again. It is also an instance of the kind of error every model failed
+with, when they share one (a chain rate limited throughout raises a
+``FallbackRateLimitError``, which ``except RateLimitError`` catches). An error ``on``
+does not fall back on is raised as the model's own error (with ``attempts``, see
+:func:`~fantasy.errors.attempts_of`): with the default
 ``on`` that is only ever a non-retryable one, but with a narrower ``on`` (say
 ``RateLimitError`` only) a retryable error such as a 503 reaches the agent, whose
 ``retry`` may then run the whole fallback again; give such an agent
@@ -49,7 +52,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar, overload
 
 from pydantic import Field
 
@@ -62,10 +65,12 @@ from fantasy.errors import (
 )
 from fantasy.model import BaseLanguageModel, Call, LanguageModel
 from fantasy.options import ProviderData, get_provider_data
+from fantasy.provider import Provider
 from fantasy.response import Response
 from fantasy.retry import Retrier, RetryPolicy
 
 if TYPE_CHECKING:
+    from fantasy._retry_provider import RetryingProvider
     from fantasy.object import ObjectCall, ObjectResponse, ObjectStream, SyncObjectStream
 
 __all__ = [
@@ -116,19 +121,43 @@ def _never(error: Exception) -> bool:
     return False
 
 
-def with_retry(model: LanguageModel, retry: RetryPolicy) -> FallbackModel:
+@overload
+def with_retry(model: LanguageModel, retry: RetryPolicy) -> FallbackModel: ...
+
+
+@overload
+def with_retry(model: Provider, retry: RetryPolicy) -> RetryingProvider: ...
+
+
+def with_retry(
+    model: LanguageModel | Provider, retry: RetryPolicy
+) -> FallbackModel | RetryingProvider:
     """``model`` with its plain calls retried under ``retry``, as an agent retries a step.
 
     ``generate``, ``stream``, ``generate_object`` and ``stream_object`` (and their sync
     twins) are retried per the policy (predicate, timeout and deadline included); a
     stream that fails after its first part continues after a
     :class:`~fantasy.stream.Retry` part whose ``discarded`` parts are void. When
-    retrying gives up, the model's own last error is raised. It is a
-    :class:`FallbackModel` with no fallback, so errors leaving it are never retried
-    again by an agent around it. Wrap per call for a per-call policy:
-    ``await with_retry(model, policy).generate(call)``.
+    retrying gives up, the model's own last error is raised (with ``attempts``). It is a
+    :class:`FallbackModel` with no fallback. An agent around it retries its steps under
+    its own ``retry`` as well: give the agent ``retry=None`` to leave retrying to the
+    model. Wrap per call for a per-call policy: ``await with_retry(model,
+    policy).generate(call)``.
+
+    Given a provider, it returns a
+    :class:`~fantasy._retry_provider.RetryingProvider`: every language model it builds
+    is wrapped so (``with_retry(OpenAIProvider(), policy).language_model("gpt-4o")``).
     """
-    return FallbackModel(model, on=_never, retry=retry)
+    if isinstance(model, LanguageModel):
+        return FallbackModel(model, on=_never, retry=retry)
+    from fantasy._retry_provider import RetryingProvider
+
+    if not isinstance(model, Provider):
+        raise InvalidArgumentError(
+            f"expects a language model or a provider, not {type(model).__name__}",
+            argument="model",
+        )
+    return RetryingProvider(model, retry)
 
 
 def falls_back(error: Exception) -> bool:

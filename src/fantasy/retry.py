@@ -40,13 +40,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from fantasy._http import parse_retry_after
 from fantasy.errors import (
     AttemptTimeoutError,
     DeadlineExceededError,
     InvalidArgumentError,
     ProviderError,
     RateLimitError,
+    attempts_of,
     is_retryable,
 )
 from fantasy.stream import Retry
@@ -69,6 +69,10 @@ def retry_after_of(error: BaseException) -> float | None:
     if isinstance(error, RateLimitError) and error.retry_after is not None:
         return error.retry_after
     if isinstance(error, ProviderError) and error.response_headers:
+        # Imported here: fantasy._http loads httpx, which an agent needs only once a
+        # provider is in use (and then it is loaded already).
+        from fantasy._http import parse_retry_after
+
         return parse_retry_after(error.response_headers)
     return None
 
@@ -220,7 +224,7 @@ class Retrier:
                 f"deadline of {self.policy.deadline:g}s reached after {count} attempts: {error}",
                 provider=getattr(error, "provider", ""),
             )
-            deadline.attempts = tuple(self.errors)
+            deadline.attempts = self.attempts()
             raise deadline from error
         # Errors are redacted when built (fantasy.errors), so the message is safe to log.
         logger.warning(
@@ -233,12 +237,21 @@ class Retrier:
         )
         return retry
 
+    def attempts(self) -> tuple[BaseException, ...]:
+        """Every attempt's error so far, those of retries inside an attempt included.
+
+        An attempt whose error an inner retry driver gave up on (a model wrapped by
+        :func:`~fantasy.fallback.with_retry`) counts with all of that driver's attempts.
+        """
+        return tuple(attempt for error in self.errors for attempt in attempts_of(error))
+
     def give_up(self, error: Exception) -> Exception:
         """``error``, marked as the final error of the attempts made so far."""
-        attempts = tuple(self.errors)
+        known = len(attempts_of(error))
+        attempts = self.attempts()
         # Set on any exception (not only fantasy's): its instance dict takes it.
         error.attempts = attempts  # type: ignore[attr-defined]
-        if len(attempts) > 1:
+        if len(attempts) > max(known, 1):  # an inner driver's note already counts its own
             earlier = "; ".join(f"{type(e).__name__}: {e}" for e in attempts[:-1])
             error.add_note(f"fantasy: gave up after {len(attempts)} attempts (earlier: {earlier})")
         return error

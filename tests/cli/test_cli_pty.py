@@ -18,6 +18,10 @@ from _cli_helpers import finish, spawn
 
 pytest.importorskip("pexpect", reason="pexpect (dev extra) runs the pty tests")
 
+# Each test waits for several outputs (each bounded at 30 s) from processes that start slowly
+# on a loaded machine.
+pytestmark = pytest.mark.timeout(180)
+
 UP = "\x1b[A"
 LEFT = "\x1b[D"
 PROMPT = "\n> "

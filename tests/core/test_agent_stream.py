@@ -155,7 +155,7 @@ async def test_consumer_break_and_close_stops_model_stream_and_tools() -> None:
         async for event in events:
             if isinstance(event, stream.TextDelta):
                 break
-    await asyncio.wait_for(model.closed.wait(), 1)
+    await asyncio.wait_for(model.closed.wait(), 30)
     assert ran == []
 
 
@@ -171,7 +171,7 @@ async def test_cancelling_the_consumer_task_cancels_model_stream() -> None:
                 got_tool_call.set()
 
     task = asyncio.create_task(consume())
-    await asyncio.wait_for(got_tool_call.wait(), 1)
+    await asyncio.wait_for(got_tool_call.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -195,7 +195,7 @@ async def test_cancelling_during_tool_execution_cancels_tools() -> None:
     tool = AgentTool("slow", "x", {"type": "object"}, slow)
     model = ScriptedModel([calls_response(("slow", "{}")), text_answer("never")])
     task = asyncio.create_task(Agent(model, tools=[tool]).generate("x"))
-    await asyncio.wait_for(started.wait(), 1)
+    await asyncio.wait_for(started.wait(), 30)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

@@ -148,6 +148,85 @@ async def test_every_model_failing_is_a_fallback_error() -> None:
 
 
 @pytest.mark.anyio
+async def test_a_chain_rate_limited_throughout_is_a_rate_limit_error() -> None:
+    first = RateLimitError("slow down", provider="a", status_code=429, retry_after=7)
+    last = RateLimitError("busy", provider="b", status_code=429, retry_after=3)
+    model = FallbackModel(scripted("a", first), scripted("b", last), retry=NO_RETRY)
+    with pytest.raises(RateLimitError) as caught:  # the except clause of one model
+        await model.generate(CALL)
+    error = caught.value
+    assert isinstance(error, FallbackError) and type(error).__name__ == "FallbackRateLimitError"
+    assert error.shared is RateLimitError
+    assert error.errors == [first, last] and error.models == ["a:a-1", "b:b-1"]
+    assert (error.status_code, error.retry_after, error.provider) == (429, 3, "b")  # the last's
+    assert error.__cause__ is last and str(error).startswith("all 2 models failed: a:a-1: ")
+    assert error.attempts == () and fantasy.errors.attempts_of(error) == (error,)
+    # Never retryable, even though rate limits are, and even if a header says otherwise.
+    assert not error.is_retryable and not fantasy.errors.is_retryable(error)
+    assert first.is_retryable and last.is_retryable  # each model's own error is untouched
+    assert type(error) is type(FallbackError([first, last], ["x", "y"]))  # one class per kind
+
+
+def test_the_shared_kind_is_the_most_specific_common_class() -> None:
+    rate = RateLimitError("slow", status_code=429)
+    auth = AuthenticationError("no", status_code=401)
+    mixed = FallbackError([down(), rate], ["a", "b"])
+    assert isinstance(mixed, ProviderError) and not isinstance(mixed, RateLimitError)
+    assert mixed.shared is ProviderError and mixed.status_code == 429
+    assert not mixed.is_retryable  # the 503 and the 429 were retryable; the chain is not
+    assert isinstance(FallbackError([auth, auth], ["a", "b"]), AuthenticationError)
+    assert not isinstance(FallbackError([rate, auth], ["a", "b"]), RateLimitError)
+    no_object = fantasy.NoObjectGeneratedError("bad", raw_text="{")
+    other = FallbackError([down(), no_object], ["a", "b"])
+    assert type(other) is FallbackError and other.shared is FallbackError
+    assert type(FallbackError([ValueError("x")], ["a"])) is FallbackError
+    assert type(FallbackError([], [])) is FallbackError
+    objects = FallbackError([no_object, no_object], ["a", "b"])
+    assert isinstance(objects, fantasy.NoObjectGeneratedError) and objects.raw_text == "{"
+    # A nested fallback's error counts as its shared kind, not as a FallbackError kind.
+    nested = FallbackError([FallbackError([rate, rate], ["a", "b"]), rate], ["f", "c"])
+    assert nested.shared is RateLimitError and len(nested.errors) == 2
+
+
+def test_a_typed_fallback_error_pickles() -> None:
+    import pickle
+
+    rate = RateLimitError("slow", provider="p", status_code=429, retry_after=2)
+    error = FallbackError([rate, rate], ["a:1", "b:1"])
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is type(error) and isinstance(again, RateLimitError)
+    assert again.models == ["a:1", "b:1"] and str(again) == str(error)
+    assert [type(e) for e in again.errors] == [RateLimitError, RateLimitError]
+    assert again.retry_after == 2 and not again.is_retryable
+
+
+def test_an_agent_around_a_rate_limited_chain_raises_a_rate_limit_error() -> None:
+    def rate() -> RateLimitError:
+        return RateLimitError("slow down", status_code=429)
+
+    primary, backup = scripted("a", rate()), scripted("b", rate())
+    agent = fantasy.Agent(
+        FallbackModel(primary, backup, retry=NO_RETRY),
+        retry=RetryPolicy(max_retries=3, initial_delay=0),
+    )
+    with pytest.raises(RateLimitError) as caught:
+        agent.generate_sync("Hi")
+    assert isinstance(caught.value, FallbackError)
+    assert (len(primary.calls), len(backup.calls)) == (1, 1)  # the chain is not restarted
+
+
+@pytest.mark.anyio
+async def test_stream_rate_limited_throughout_is_a_rate_limit_error() -> None:
+    rate = RateLimitError("slow", status_code=429)
+    in_band = scripted("b", cut_after("Half", RateLimitError("later", status_code=429)))
+    model = FallbackModel(scripted("a", rate), in_band, retry=NO_RETRY)
+    parts = await parts_of(model)  # an in-band failure stays in-band
+    assert isinstance(parts[-1], stream.Error)
+    assert isinstance(parts[-1].error, RateLimitError)
+    assert isinstance(parts[-1].error, FallbackError)
+
+
+@pytest.mark.anyio
 async def test_usage_errors_do_not_fall_back() -> None:
     backup = scripted("b", "never")
     bad = InvalidArgumentError("bad temperature", argument="temperature")

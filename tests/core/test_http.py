@@ -233,14 +233,16 @@ class SlowThenStallStream(httpx.AsyncByteStream):
 async def test_idle_timeout_counts_only_waiting_not_the_consumer() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(
-            200, stream=SlowThenStallStream(0.01), headers={"content-type": "text/event-stream"}
+            200, stream=SlowThenStallStream(0), headers={"content-type": "text/event-stream"}
         )
 
-    client = client_for(httpx.MockTransport(handler), stream_idle_timeout=0.4)
+    # The stream answers at once; only the consumer is slow. The idle timeout is a second so
+    # that a loaded machine's pause between two items cannot trip it.
+    client = client_for(httpx.MockTransport(handler), stream_idle_timeout=1.0)
     received = []
     async for event in sse_events(client, "https://api.test/s", {}):
         received.append(event)
-        await asyncio.sleep(0.6)  # a slow consumer is not an idle stream
+        await asyncio.sleep(1.3)  # a slow consumer is not an idle stream
     assert [data for _, data in received] == ["0", "1", "2"]
 
 

@@ -249,16 +249,16 @@ async def test_agent_retry_honours_retry_after_from_loopback_server() -> None:
     server = LoopbackServer(replies)
     retries: list[Retry] = []
     async with server as url:
-        # A 30 s backoff would blow the 5 s budget: only Retry-After: 0 keeps it fast.
+        # A 300 s backoff would blow the 30 s budget: only Retry-After: 0 keeps it fast.
         agent = Agent(
             HTTPJSONModel(url),
-            retry=RetryPolicy(initial_delay=30, jitter=False),
+            retry=RetryPolicy(initial_delay=300, max_delay=300, jitter=False),
             on_retry=retries.append,
         )
-        result = await asyncio.wait_for(agent.generate("hi"), 5)
+        result = await asyncio.wait_for(agent.generate("hi"), 30)
         streamed = Agent(HTTPJSONModel(url), retry=RetryPolicy(max_retries=0))
         replies.append((200, {}, {"text": "streamed"}))
-        stream_result = await asyncio.wait_for(streamed.stream("hi").result(), 5)
+        stream_result = await asyncio.wait_for(streamed.stream("hi").result(), 30)
     assert result.text == "hello after retry"
     assert stream_result.text == "streamed"
     [retry] = retries
@@ -271,9 +271,11 @@ async def test_agent_gives_up_with_retry_error_from_loopback_server() -> None:
     busy = (503, {"retry-after-ms": "1"}, {"error": {"message": "overloaded"}})
     server = LoopbackServer([busy, busy])
     async with server as url:
-        agent = Agent(HTTPJSONModel(url), retry=RetryPolicy(max_retries=1, initial_delay=30))
+        agent = Agent(
+            HTTPJSONModel(url), retry=RetryPolicy(max_retries=1, initial_delay=300, max_delay=300)
+        )
         with pytest.raises(ProviderError) as info:
-            await asyncio.wait_for(agent.generate("hi"), 5)
+            await asyncio.wait_for(agent.generate("hi"), 30)
     assert [getattr(e, "status_code", None) for e in attempts_of(info.value)] == [503, 503]
 
 
@@ -314,9 +316,9 @@ async def test_x_should_retry_from_loopback_server() -> None:
     server = LoopbackServer(replies)
     async with server as url:
         agent = Agent(HTTPJSONModel(url), retry=RetryPolicy(initial_delay=0, jitter=False))
-        result = await asyncio.wait_for(agent.generate("hi"), 5)
+        result = await asyncio.wait_for(agent.generate("hi"), 30)
         with pytest.raises(ProviderError) as info:
-            await asyncio.wait_for(agent.generate("hi"), 5)
+            await asyncio.wait_for(agent.generate("hi"), 30)
     assert result.text == "second time lucky"
     assert info.value.status_code == 503
     assert len(server.bodies) == 3

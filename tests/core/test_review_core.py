@@ -75,7 +75,7 @@ def test_generate_sync_from_a_sync_callback_fails_clearly_instead_of_deadlocking
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    thread.join(10)
+    thread.join(30)  # a deadlock never ends; a loaded machine may be slow
     assert not thread.is_alive(), "generate_sync deadlocked"
     assert seen and "async" in str(seen[0])
     assert outcome == seen
@@ -100,7 +100,7 @@ def test_stream_sync_from_the_sync_loop_fails_clearly() -> None:
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    thread.join(10)
+    thread.join(30)  # a deadlock never ends; a loaded machine may be slow
     assert not thread.is_alive(), "stream_sync deadlocked"
     assert len(result) == 1
 

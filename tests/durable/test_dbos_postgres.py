@@ -24,6 +24,10 @@ import pytest
 
 pytest.importorskip("dbos", reason="durable runs need the dbos extra")
 
+# Its own bounded waits (a database start, three worker launches, 60 runs) exceed the default
+# 60 s per test on a loaded machine; this bounds the whole.
+pytestmark = pytest.mark.timeout(600)
+
 WORKER = Path(__file__).with_name("worker.py")
 RUNS = 60
 

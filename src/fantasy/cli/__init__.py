@@ -1,7 +1,8 @@
 """The ``fantasy`` command: run an agent with demo tools or your own, offline or live.
 
 ``fantasy run "PROMPT"`` streams one answer, ``fantasy chat`` keeps a conversation
-going, ``fantasy models`` lists the providers. Without ``--model`` (or ``FANTASY_MODEL``)
+going, ``fantasy web`` serves the same agent on a chat page, ``fantasy models`` lists
+the providers. Without ``--model`` (or ``FANTASY_MODEL``)
 the first provider whose API key is set is used, else the offline
 :class:`~fantasy.testing.models.TestModel`. The answer goes to stdout; tool calls,
 reasoning, notices and usage go to stderr (``--json`` writes events to stdout instead).
@@ -142,10 +143,16 @@ def build_parser() -> argparse.ArgumentParser:
     chat.set_defaults(handler="chat")
     models = commands.add_parser("models", help="list providers and their API key variables")
     models.set_defaults(handler="models")
-    from fantasy._cli_web import add_web_command
-    from fantasy.cli._agent import DEFAULT_SYSTEM
+    from fantasy.cli._web import port_number
 
-    add_web_command(commands, DEFAULT_SYSTEM)
+    web = commands.add_parser(
+        "web", help="serve a chat page on 127.0.0.1 (offline on the test model by default)"
+    )
+    _agent_options(web)
+    web.add_argument(
+        "-p", "--port", type=port_number, default=8000, metavar="N", help="port (0: any free)"
+    )
+    web.set_defaults(handler="web")
     return parser
 
 
@@ -162,9 +169,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from fantasy.cli._agent import DEFAULT_SYSTEM
 
         args.system = DEFAULT_SYSTEM
-    if callable(args.handler):  # a command registered by another module (``web``)
-        code: int = args.handler(args)
-        return code
+    if args.handler == "web":
+        from fantasy.cli._web import command_web
+
+        return command_web(args)
     handlers = {
         "run": _commands.command_run,
         "chat": _commands.command_chat,
