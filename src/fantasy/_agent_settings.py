@@ -13,7 +13,6 @@ from fantasy._agent_limits import UsageLimits
 from fantasy._validation import RepairToolCall
 from fantasy.content import SourceContent, ToolCallContent, ToolResultContent
 from fantasy.errors import InvalidArgumentError
-from fantasy.options import merge_provider_maps
 from fantasy.retry import Retry, RetryPolicy
 from fantasy.tools import ToolChoice
 
@@ -90,7 +89,9 @@ class AgentOptions(TypedDict, total=False):
     on_part: Callable[[stream.StreamPart], object] | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# eq=False: settings are never compared, and the __eq__/__hash__ of 30 fields cost a few
+# milliseconds of import time to generate.
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Settings:
     """Resolved settings of one run (see :class:`AgentOptions` for each field)."""
 
@@ -164,6 +165,8 @@ class Settings:
         merged = {**base, **overrides}
         for key in ("provider_options", "headers"):
             if key in base and key in overrides:
+                from fantasy.options import merge_provider_maps  # pydantic: not on import
+
                 merged[key] = merge_provider_maps(base[key], overrides[key])
         return cls(**merged)
 

@@ -40,7 +40,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from fantasy._http import parse_retry_after
 from fantasy.errors import (
     AttemptTimeoutError,
     DeadlineExceededError,
@@ -70,6 +69,10 @@ def retry_after_of(error: BaseException) -> float | None:
     if isinstance(error, RateLimitError) and error.retry_after is not None:
         return error.retry_after
     if isinstance(error, ProviderError) and error.response_headers:
+        # Imported here: fantasy._http loads httpx, which an agent needs only once a
+        # provider is in use (and then it is loaded already).
+        from fantasy._http import parse_retry_after
+
         return parse_retry_after(error.response_headers)
     return None
 

@@ -9,7 +9,6 @@ arguments are packed into :class:`HTTPSettings` (which builds the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
@@ -23,15 +22,20 @@ from fantasy._http import (
     HTTPClient,
     default_error_parser,
 )
+from fantasy._provider_cache import read_env
 from fantasy.errors import InvalidArgumentError
 
 __all__ = ["HTTPSettings", "ProviderBase", "bearer", "env", "required_api_key", "vertex_url"]
 
 
 def env(*names: str) -> str | None:
-    """The value of the first environment variable of ``names`` that is set and not empty."""
+    """The value of the first environment variable of ``names`` that is set and not empty.
+
+    Read through :func:`fantasy._provider_cache.read_env`, so that a provider cached by
+    ``fantasy.language_model`` is rebuilt when one of these variables changes.
+    """
     for name in names:
-        value = os.environ.get(name)
+        value = read_env(name)
         if value:
             return value
     return None
