@@ -29,6 +29,7 @@ import httpx
 from fantasy import stream
 from fantasy._client_loop import check_loop
 from fantasy._credentials import CredentialRefresh, adopt, refreshed_headers
+from fantasy._http_body import body_of, drain, release
 from fantasy._http_errors import body_excerpt, content_type, context_error, transport_error
 from fantasy._idle import IdleWatchdog
 from fantasy._pool import DEFAULT_LIMITS, ClientPool
@@ -64,8 +65,6 @@ __all__ = [
 USER_AGENT = f"fantasy-python/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=30.0)
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
-_DRAIN_SECONDS = 1.0
-_DRAIN_BYTES = 65536
 
 logger = logging.getLogger("fantasy")
 
@@ -468,7 +467,7 @@ class HTTPClient:
             )
             watched, idle_reads = self._idle_setup(response)
             watchdog = IdleWatchdog(watched)
-            chunks = _body(response)
+            chunks = body_of(response)
             try:
                 await self._check_media_type(response, framing.media_type)
                 read = chunks.__anext__
@@ -491,7 +490,7 @@ class HTTPClient:
                         if decoder.done:
                             # Drain before the last parts: a consumer that stops at Finish
                             # must not keep the connection out of the pool.
-                            await _drain(chunks)
+                            await drain(chunks)
                             for part in parts:
                                 yield part
                             return
@@ -509,7 +508,7 @@ class HTTPClient:
                 raise self._transport_error(error, url) from error
             finally:
                 watchdog.close()
-                await _release(chunks, response)
+                await release(chunks, response)
 
     def _idle_setup(self, response: httpx.Response) -> tuple[float | None, bool]:
         """The watchdog's timeout for this stream, and whether a read timeout means idle.
@@ -569,44 +568,3 @@ class HTTPClient:
             url=redact(str(response.request.url), self.secrets),
             raw=redact(head, self.secrets),
         )
-
-
-def _body(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The body's bytes as they arrive, decoded from any ``Content-Encoding``.
-
-    Speed: without a content encoding the response's own byte stream is read directly;
-    ``aiter_bytes`` (over ``aiter_raw``) adds two generator layers and a decoder and a
-    chunker call per read (about 3-5 µs of the ~20 µs httpx spends per read in
-    benchmarks/profile_stream.py).
-    """
-    body = response.stream
-    if "content-encoding" not in response.headers and isinstance(body, httpx.AsyncByteStream):
-        return body.__aiter__()
-    return response.aiter_bytes()
-
-
-async def _release(chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
-    """Close the body's iterator, then the response (its connection goes back or away)."""
-    try:
-        aclose = getattr(chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
-    finally:
-        await response.aclose()
-
-
-async def _drain(chunks: AsyncIterator[bytes]) -> None:
-    """Read what is left of a finished stream, so that its connection can be reused.
-
-    Bounded: a server that keeps sending or stalls after its finish signal loses the
-    connection instead (it is closed, not pooled).
-    """
-    left = _DRAIN_BYTES
-    try:
-        async with asyncio.timeout(_DRAIN_SECONDS):
-            async for chunk in chunks:
-                left -= len(chunk)
-                if left < 0:
-                    return
-    except (TimeoutError, httpx.TransportError):
-        return
