@@ -129,3 +129,9 @@ def test_a_ready_openai_model_loads_no_pydantic() -> None:
     modules = modules_after(code)
     assert "httpx" in modules
     assert not heavy(modules, ("pydantic", "pydantic_core", "fantasy.options", "jsonschema"))
+
+
+def test_the_demo_tools_need_no_pydantic() -> None:
+    # `fantasy web` and `fantasy run` build them at start.
+    modules = modules_after("from fantasy._demo_tools import demo_tools\ndemo_tools()")
+    assert not heavy(modules, ("pydantic", "httpx", "jsonschema"))
