@@ -33,6 +33,7 @@ HEAVY = (
     "genai_prices",
     "httpx_aiohttp",
     "aiohttp",
+    "orjson",
 )
 
 
@@ -99,3 +100,21 @@ def test_cli_parser_and_web_package_load_no_web_stack() -> None:
 def test_agents_and_toolsets_do_not_load_mcp() -> None:
     modules = modules_after("import fantasy\nfantasy.Agent\nfantasy.Toolset")
     assert not heavy(modules, ("fantasy.mcp", "mcp.", "mcp_types", "httpx2"))
+
+
+def test_agent_and_tool_load_neither_pydantic_nor_httpx() -> None:
+    # pydantic loads with the first typed tool (or provider options), httpx with the
+    # first provider: an agent module that only imports fantasy pays for neither.
+    modules = modules_after("from fantasy import Agent, tool, Toolset, RetryPolicy")
+    assert not heavy(modules, ("pydantic", "pydantic_core", "httpx", "fantasy.options"))
+    assert not heavy(modules, ("fantasy.schema", "fantasy._http", "jsonschema", "json_repair"))
+
+
+def test_a_typed_tool_loads_pydantic_but_no_transport() -> None:
+    code = (
+        "from fantasy import tool\n@tool\ndef double(n: int) -> int:\n"
+        "    '''Twice n.'''\n    return 2 * n"
+    )
+    modules = modules_after(code)
+    assert "pydantic" in modules
+    assert not heavy(modules, ("httpx", "fantasy.providers."))

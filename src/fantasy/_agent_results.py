@@ -8,7 +8,6 @@ from enum import StrEnum
 from functools import reduce
 from typing import TYPE_CHECKING, Any, Generic, cast
 
-import pydantic_core
 from typing_extensions import TypeVar
 
 from fantasy.agent_tools import AnyTool, DepsT, RunContext
@@ -222,6 +221,8 @@ class AgentResult(Generic[OutputT]):
 
     def to_dict(self) -> dict[str, Any]:
         """Serialize to JSON-ready data (provider data keeps its type ids)."""
+        import pydantic_core  # the JSON encoder of any output type, loaded when first used
+
         return {
             "steps": [step.to_dict() for step in self.steps],
             "prompt": [message.to_dict() for message in self.prompt],

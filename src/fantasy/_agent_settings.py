@@ -13,7 +13,6 @@ from fantasy._agent_limits import UsageLimits
 from fantasy._validation import RepairToolCall
 from fantasy.content import SourceContent, ToolCallContent, ToolResultContent
 from fantasy.errors import InvalidArgumentError
-from fantasy.options import merge_provider_maps
 from fantasy.retry import Retry, RetryPolicy
 from fantasy.tools import ToolChoice
 
@@ -29,6 +28,9 @@ __all__ = [
     "ToolErrors",
     "fire",
 ]
+
+NO_RETRY = RetryPolicy(max_retries=0)
+"""The policy of ``retry=None``: every failure is final."""
 
 DEFAULT_MAX_STEPS = 20
 """Model calls an agent run makes at most unless ``max_steps`` says otherwise."""
@@ -71,7 +73,8 @@ class AgentOptions(TypedDict, total=False):
     tool_errors: ToolErrors
     prepare_step: PrepareStep | None
     repair_tool_call: RepairToolCall | None
-    retry: RetryPolicy
+    retry: RetryPolicy | None
+    deadline: float | None
     max_parallel_tools: int
     on_text_delta: Callable[[stream.TextDelta], object] | None
     on_reasoning_delta: Callable[[stream.ReasoningDelta], object] | None
@@ -86,7 +89,9 @@ class AgentOptions(TypedDict, total=False):
     on_part: Callable[[stream.StreamPart], object] | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# eq=False: settings are never compared, and the __eq__/__hash__ of 30 fields cost a few
+# milliseconds of import time to generate.
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
 class Settings:
     """Resolved settings of one run (see :class:`AgentOptions` for each field)."""
 
@@ -109,6 +114,7 @@ class Settings:
     prepare_step: PrepareStep | None = None
     repair_tool_call: RepairToolCall | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    deadline: float | None = None
     max_parallel_tools: int = 8
     on_text_delta: Callable[[stream.TextDelta], object] | None = None
     on_reasoning_delta: Callable[[stream.ReasoningDelta], object] | None = None
@@ -123,6 +129,15 @@ class Settings:
     on_part: Callable[[stream.StreamPart], object] | None = None
 
     def __post_init__(self) -> None:
+        retry: Any = self.retry  # the option also takes None
+        if retry is None:  # ``retry=None``: no retries
+            object.__setattr__(self, "retry", NO_RETRY)
+        elif not isinstance(retry, RetryPolicy):
+            raise InvalidArgumentError(
+                f"must be a RetryPolicy or None, not {type(retry).__name__}", argument="retry"
+            )
+        if self.deadline is not None and not self.deadline > 0:
+            raise InvalidArgumentError("must be > 0 seconds (or None)", argument="deadline")
         if isinstance(self.stop_sequences, str):  # a str is a Sequence[str] of characters
             raise InvalidArgumentError(
                 "must be a list of strings, not a string", argument="stop_sequences"
@@ -150,6 +165,8 @@ class Settings:
         merged = {**base, **overrides}
         for key in ("provider_options", "headers"):
             if key in base and key in overrides:
+                from fantasy.options import merge_provider_maps  # pydantic: not on import
+
                 merged[key] = merge_provider_maps(base[key], overrides[key])
         return cls(**merged)
 

@@ -3,7 +3,8 @@
 1. strict ``json.loads`` of the text;
 2. repair: the JSON inside a markdown fence, then ``json_repair`` (trailing commas,
    single quotes, prose around the JSON, output cut off by the token limit);
-3. validation: JSON Schema (``jsonschema``) for a schema mapping, pydantic for a type;
+3. validation: JSON Schema (:mod:`fantasy._jsonschema`) for a schema mapping, pydantic
+   for a type;
 4. the caller's ``repair(raw_text, error)`` hook, sync or async, once: its text goes
    through steps 1-3 again;
 5. otherwise :class:`~fantasy.errors.NoObjectGeneratedError` with the raw text, the

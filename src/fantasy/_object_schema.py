@@ -8,7 +8,8 @@ convert it to the caller's type. Python types (pydantic models, dataclasses,
 at the root of a tool input or a strict response format, so any other root is wrapped
 as ``{"value": <schema>}`` and unwrapped after parsing.
 
-pydantic and jsonschema are imported only when a target needs them.
+pydantic is imported only when a type target needs it; schemas are checked and values
+validated by :mod:`fantasy._jsonschema`.
 """
 
 from __future__ import annotations
@@ -229,10 +230,10 @@ def _clean_node(
 
 
 def _json_validator(schema: Mapping[str, Any]) -> Any:
-    """A validator for ``schema``, checked against its meta-schema once per process.
+    """A validator for ``schema``, whose shape is checked once per process.
 
-    jsonschema's meta-schema check is slow (about 0.4 ms per property), so validators
-    are cached by the schema's canonical JSON text.
+    Validators are cached by the schema's canonical JSON text, so a schema used for
+    many calls is checked once.
     """
     try:
         key = json.dumps(schema, sort_keys=True)
@@ -250,22 +251,18 @@ def _json_validator(schema: Mapping[str, Any]) -> Any:
 
 
 def _checked_validator(schema: dict[str, Any]) -> Any:
-    from jsonschema import exceptions, validators
+    from fantasy._jsonschema import SchemaError, validator_for
 
-    cls = validators.validator_for(schema)
     try:
-        cls.check_schema(schema)
-    except exceptions.SchemaError as error:
+        return validator_for(schema)
+    except SchemaError as error:
         raise InvalidArgumentError(
             f"invalid JSON schema: {error.message}", argument="schema"
         ) from error
-    return cls(schema)
 
 
 def _validate_schema(validator: Any, value: Any) -> tuple[Any, str]:
-    from jsonschema import exceptions
-
-    error = exceptions.best_match(validator.iter_errors(value))
+    error = validator.best_error(value)
     if error is None:
         return value, ""
     path = error.json_path

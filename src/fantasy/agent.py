@@ -36,7 +36,10 @@ The loop (one implementation for every entry point, see :mod:`fantasy._agent_run
 * Each step's model call is retried per ``retry`` (a :class:`~fantasy.retry.RetryPolicy`);
   tools are never re-run by a retry. In streaming mode the consumer sees a
   :class:`~fantasy.retry.Retry` event, and the parts already received from the failed
-  attempt are dropped from the step.
+  attempt are dropped from the step. ``retry=None`` disables retries.
+* ``deadline`` (seconds) bounds a whole run, its model calls, retry waits, tools and
+  hooks included: past it the run ends with
+  :class:`~fantasy.errors.DeadlineExceededError` (see :mod:`fantasy._agent_deadline`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from types import TracebackType, UnionType
 from typing import Any, Generic, Unpack, cast
 
 from fantasy._agent_approval import find_resume
+from fantasy._agent_deadline import RunDeadline
 from fantasy._agent_events import AgentEvent, StepFinish, StepStart, ToolEvent
 from fantasy._agent_limits import UsageLimits
 from fantasy._agent_messages import initial_prompt
@@ -152,11 +156,17 @@ class AgentStream(Generic[OutputT]):
     def __init__(self, run: AgentRun[Any, OutputT]) -> None:
         self._run = run
         self._events = run.events()
+        deadline = run.settings.deadline
+        self._deadline = None if deadline is None else RunDeadline(deadline)
 
     def __aiter__(self) -> AsyncIterator[AgentEvent]:
+        if self._deadline is not None:
+            return self  # each event of the loop is awaited within the run's deadline
         return self._events  # no extra hop: `async for` steps the loop directly
 
     async def __anext__(self) -> AgentEvent:
+        if self._deadline is not None:
+            return await self._deadline.next(self._run, self._events)
         return await self._events.__anext__()
 
     async def result(self) -> AgentResult[OutputT]:
@@ -166,7 +176,7 @@ class AgentStream(Generic[OutputT]):
             Exception: The error that ended the run.
             FantasyError: When the stream was closed before the run finished.
         """
-        async for _ in self._events:
+        async for _ in self:
             pass
         return _finished(self._run)
 
@@ -279,7 +289,8 @@ class Agent(Generic[DepsT, OutputT]):
             ``presence_penalty``, ``frequency_penalty``, ``stop_sequences``, ``seed``,
             ``tool_choice``, ``provider_options``, ``headers``), loop settings
             (``stop_when``, ``max_steps``, ``usage_limits``, ``tool_errors``,
-            ``prepare_step``, ``repair_tool_call``, ``retry``, ``max_parallel_tools``) and
+            ``prepare_step``, ``repair_tool_call``, ``retry``, ``deadline``,
+            ``max_parallel_tools``) and
             callbacks (``on_text_delta``, ``on_reasoning_delta``, ``on_tool_input_delta``,
             ``on_tool_call``, ``on_tool_result``, ``on_source``, ``on_step_start``,
             ``on_step_finish``, ``on_retry``, ``on_error``, ``on_part``). Each may be

@@ -24,20 +24,23 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
-from typing import Any, Generic, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, overload
 
-import pydantic_core
-from pydantic import BaseModel, ValidationError
 from typing_extensions import ParamSpec, TypeVar
 
 from fantasy.errors import FantasyWarning, InvalidArgumentError, ToolInputError
 from fantasy.messages import ErrorOutput, MediaOutput, Message, TextOutput, ToolResultOutput
-from fantasy.schema import FunctionSchema, function_schema
 from fantasy.tools import FunctionTool, ProviderDefinedTool, check_tool_name
 from fantasy.usage import Usage
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from fantasy.schema import FunctionSchema
 
 P = ParamSpec("P", default=...)
 R = TypeVar("R", default=Any)
@@ -143,11 +146,10 @@ NeedsApproval: TypeAlias = bool | Callable[[dict[str, Any]], bool | Awaitable[bo
 
 
 def _check_schema(name: str, schema: Mapping[str, Any]) -> None:
-    from jsonschema import SchemaError  # loaded on the first tool, not on import
-    from jsonschema.validators import validator_for
+    from fantasy._jsonschema import SchemaError, check_schema
 
     try:
-        validator_for(schema).check_schema(dict(schema))
+        check_schema(dict(schema))
     except SchemaError as error:
         raise InvalidArgumentError(
             f"invalid JSON Schema for tool {name!r}: {error.message}", argument="input_schema"
@@ -241,6 +243,9 @@ class AgentTool(Generic[P, R]):
             needs_approval: ``True`` or a predicate of the validated arguments.
             deferred: The result comes from outside the run (the body never runs).
         """
+        # pydantic (through fantasy.schema) loads with the first typed tool, not on import.
+        from fantasy.schema import function_schema
+
         signature = function_schema(function, context_type=ToolContext, name=name)
         return AgentTool(
             signature.name,
@@ -275,6 +280,8 @@ def _validation_message(name: str, error: ValidationError) -> str:
 
 
 def _typed_runner(function: Callable[..., Any], signature: FunctionSchema) -> ToolRun:
+    from pydantic import ValidationError  # loaded already: the signature is a pydantic model
+
     def arguments(data: dict[str, Any], ctx: ToolContext[Any]) -> dict[str, Any]:
         try:
             parsed = signature.model.model_validate(data)
@@ -420,8 +427,12 @@ def to_tool_response(value: Any) -> ToolResponse:
         return ToolResponse(error=value.error)
     if isinstance(value, MediaOutput):
         return ToolResponse(text=value.text, media=value.data, media_type=value.media_type)
-    if isinstance(value, BaseModel):
+    # A pydantic model can only exist once pydantic is imported: no import just to check.
+    pydantic = sys.modules.get("pydantic")
+    if pydantic is not None and isinstance(value, pydantic.BaseModel):
         return ToolResponse(text=value.model_dump_json())
+    import pydantic_core  # the JSON encoder of any other value (dataclasses, dates, ...)
+
     try:
         return ToolResponse(text=pydantic_core.to_json(value).decode("utf-8"))
     except pydantic_core.PydanticSerializationError as error:

@@ -52,7 +52,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias, TypeVar, overload
 
 from pydantic import Field
 
@@ -65,10 +65,12 @@ from fantasy.errors import (
 )
 from fantasy.model import BaseLanguageModel, Call, LanguageModel
 from fantasy.options import ProviderData, get_provider_data
+from fantasy.provider import Provider
 from fantasy.response import Response
 from fantasy.retry import Retrier, RetryPolicy
 
 if TYPE_CHECKING:
+    from fantasy._retry_provider import RetryingProvider
     from fantasy.object import ObjectCall, ObjectResponse, ObjectStream, SyncObjectStream
 
 __all__ = [
@@ -119,19 +121,43 @@ def _never(error: Exception) -> bool:
     return False
 
 
-def with_retry(model: LanguageModel, retry: RetryPolicy) -> FallbackModel:
+@overload
+def with_retry(model: LanguageModel, retry: RetryPolicy) -> FallbackModel: ...
+
+
+@overload
+def with_retry(model: Provider, retry: RetryPolicy) -> RetryingProvider: ...
+
+
+def with_retry(
+    model: LanguageModel | Provider, retry: RetryPolicy
+) -> FallbackModel | RetryingProvider:
     """``model`` with its plain calls retried under ``retry``, as an agent retries a step.
 
     ``generate``, ``stream``, ``generate_object`` and ``stream_object`` (and their sync
     twins) are retried per the policy (predicate, timeout and deadline included); a
     stream that fails after its first part continues after a
     :class:`~fantasy.stream.Retry` part whose ``discarded`` parts are void. When
-    retrying gives up, the model's own last error is raised. It is a
-    :class:`FallbackModel` with no fallback, so errors leaving it are never retried
-    again by an agent around it. Wrap per call for a per-call policy:
-    ``await with_retry(model, policy).generate(call)``.
+    retrying gives up, the model's own last error is raised (with ``attempts``). It is a
+    :class:`FallbackModel` with no fallback. An agent around it retries its steps under
+    its own ``retry`` as well: give the agent ``retry=None`` to leave retrying to the
+    model. Wrap per call for a per-call policy: ``await with_retry(model,
+    policy).generate(call)``.
+
+    Given a provider, it returns a
+    :class:`~fantasy._retry_provider.RetryingProvider`: every language model it builds
+    is wrapped so (``with_retry(OpenAIProvider(), policy).language_model("gpt-4o")``).
     """
-    return FallbackModel(model, on=_never, retry=retry)
+    if isinstance(model, LanguageModel):
+        return FallbackModel(model, on=_never, retry=retry)
+    from fantasy._retry_provider import RetryingProvider
+
+    if not isinstance(model, Provider):
+        raise InvalidArgumentError(
+            f"expects a language model or a provider, not {type(model).__name__}",
+            argument="model",
+        )
+    return RetryingProvider(model, retry)
 
 
 def falls_back(error: Exception) -> bool:
@@ -325,7 +351,8 @@ class FallbackModel(BaseLanguageModel):
             retrier = Retrier(self.retry)
             while True:
                 outcome = _Attempt()
-                async with aclosing(outcome.parts(open_stream(model), index, chain)) as parts:
+                source = outcome.parts(open_stream(model), index, chain, retrier)
+                async with aclosing(source) as parts:
                     async for part in parts:
                         yield part
                 if outcome.failure is None:
@@ -367,15 +394,16 @@ class _Attempt:
         self.in_band = False
 
     async def parts(
-        self, source: AsyncIterator[Any], index: int, chain: _Chain
+        self, source: AsyncIterator[Any], index: int, chain: _Chain, retrier: Retrier
     ) -> AsyncGenerator[Any, None]:
         """Yield ``source``'s parts until it ends or fails (``Finish`` gets the metadata).
 
         Exceptions are caught only while waiting for the model's next part, never at
-        our own ``yield``: what the consumer throws in is not a model failure.
+        our own ``yield``: what the consumer throws in is not a model failure. The
+        policy's deadline ends a stream that is still running.
         """
         try:
-            next_part = source.__anext__
+            next_part = retrier.bounded(source.__anext__)
             while True:
                 try:
                     part = await next_part()

@@ -91,7 +91,7 @@ class ProviderData(BaseModel):
     Unknown fields are rejected so that a misspelt option is an error, not a no-op.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     type_id: ClassVar[str] = ""
 
     @classmethod

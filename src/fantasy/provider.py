@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROVIDERS",
+    "clear_provider_cache",
     "EmbeddingProvider",
     "Provider",
     "embedding_model",
@@ -156,12 +157,43 @@ def language_model(spec: str, **settings: Any) -> LanguageModel:
     ``settings`` go to the provider (see :func:`get_provider`), e.g.
     ``language_model("openaicompat:qwen3", base_url="http://127.0.0.1:11434/v1")``.
 
+    Calls with the same provider name and settings share one provider, and so one
+    connection pool: the provider is built once and reused while the environment
+    variables it read (its API key, a base URL) keep their values; a changed key gives
+    a new provider. Settings are compared by value (strings through a digest, so no key
+    is kept in the cache's keys), objects such as ``http_client`` or ``transport`` by
+    identity. The cache is thread-safe and keeps the 32 most recently used providers;
+    :func:`get_provider` always builds a new one, and :func:`clear_provider_cache`
+    forgets them all.
+
     Raises:
         InvalidArgumentError: ``spec`` is not ``"provider:model"``, names an unknown
             provider, or ``settings`` do not fit the provider.
     """
     name, model_id = _split_spec(spec)
-    return get_provider(name, **settings).language_model(model_id)
+    return _shared_provider(name, settings).language_model(model_id)
+
+
+def _shared_provider(name: str, settings: Mapping[str, Any]) -> Provider:
+    """The provider ``language_model``/``embedding_model`` reuse (see the docstrings)."""
+    target = PROVIDERS.get(name)
+    if target is None:  # the error get_provider gives; never cached
+        return get_provider(name, **settings)
+    from fantasy import _provider_cache
+
+    return _provider_cache.cached_provider(
+        name, target, settings, lambda: get_provider(name, **settings)
+    )
+
+
+def clear_provider_cache() -> None:
+    """Forget the providers that :func:`language_model` and :func:`embedding_model` reuse.
+
+    They are not closed (close a provider you own with ``await provider.aclose()``).
+    """
+    from fantasy import _provider_cache
+
+    _provider_cache.clear()
 
 
 def _split_spec(spec: str) -> tuple[str, str]:
@@ -178,14 +210,15 @@ def embedding_model(spec: str, **settings: Any) -> EmbeddingModel:
     """Resolve ``"provider:model"`` into an embedding model.
 
     For example ``embedding_model("openai:text-embedding-3-small")`` or
-    ``embedding_model("google:gemini-embedding-001")``.
+    ``embedding_model("google:gemini-embedding-001")``. Providers are shared with
+    :func:`language_model` (same name and settings: one provider).
 
     Raises:
         InvalidArgumentError: The spec is malformed, the provider unknown, or the
             provider has no embedding models.
     """
     name, model_id = _split_spec(spec)
-    provider = get_provider(name, **settings)
+    provider = _shared_provider(name, settings)
     if not isinstance(provider, EmbeddingProvider):
         raise InvalidArgumentError(f"provider {name!r} has no embedding models")
     return provider.embedding_model(model_id)

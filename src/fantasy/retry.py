@@ -18,9 +18,9 @@ Cancellation is never retried: :class:`asyncio.CancelledError` propagates at onc
 
 Time: :attr:`RetryPolicy.timeout` bounds each attempt of a whole (non-streamed) call
 and :attr:`RetryPolicy.deadline` the whole operation, attempts and waits included
-(:meth:`Retrier.attempt`); a stream's attempts are bounded by the stream idle timeout,
-and no retry starts once its wait would pass the deadline
-(:class:`~fantasy.errors.DeadlineExceededError`).
+(:meth:`Retrier.attempt`, :meth:`Retrier.bounded` for a stream's parts); a stream's
+attempts are also bounded by the stream idle timeout, and no retry starts once its
+wait would pass the deadline (:class:`~fantasy.errors.DeadlineExceededError`).
 
 Giving up follows one rule, whatever the number of attempts: the last attempt's error
 is raised as it is (``except RateLimitError`` catches a persistent rate limit with
@@ -40,13 +40,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from fantasy._http import parse_retry_after
 from fantasy.errors import (
     AttemptTimeoutError,
     DeadlineExceededError,
     InvalidArgumentError,
     ProviderError,
     RateLimitError,
+    attempts_of,
     is_retryable,
 )
 from fantasy.stream import Retry
@@ -69,6 +69,10 @@ def retry_after_of(error: BaseException) -> float | None:
     if isinstance(error, RateLimitError) and error.retry_after is not None:
         return error.retry_after
     if isinstance(error, ProviderError) and error.response_headers:
+        # Imported here: fantasy._http loads httpx, which an agent needs only once a
+        # provider is in use (and then it is loaded already).
+        from fantasy._http import parse_retry_after
+
         return parse_retry_after(error.response_headers)
     return None
 
@@ -97,8 +101,9 @@ class RetryPolicy:
         timeout: Seconds one attempt of a whole (non-streamed) call may take; past it
             the attempt fails with :class:`~fantasy.errors.AttemptTimeoutError`
             (retryable). ``None``: only the HTTP timeouts apply.
-        deadline: Seconds the whole operation may take, attempts and waits included;
-            past it :class:`~fantasy.errors.DeadlineExceededError` (never retried).
+        deadline: Seconds the whole operation may take, attempts and waits included
+            (a stream still running is ended); past it
+            :class:`~fantasy.errors.DeadlineExceededError` (never retried).
     """
 
     max_retries: int = 2
@@ -194,13 +199,39 @@ class Retrier:
             if not scope.expired():
                 raise
             if deadline_first:
-                raise DeadlineExceededError(
-                    f"deadline of {self.policy.deadline:g}s passed during attempt "
-                    f"{len(self.errors) + 1}"
-                ) from None
+                raise self._deadline_passed() from None
             raise AttemptTimeoutError(
                 f"attempt {len(self.errors) + 1} took longer than {timeout:g}s"
             ) from None
+
+    def bounded(self, next_item: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+        """``next_item`` (a stream's ``__anext__``) with each call bounded by the deadline.
+
+        A stream that is still running when the deadline passes fails with
+        :class:`~fantasy.errors.DeadlineExceededError` while waiting for its next part.
+        Without a deadline, ``next_item`` itself (no cost per part).
+        """
+        if self.policy.deadline is None:
+            return next_item
+
+        async def within() -> T:
+            left = self.remaining()
+            assert left is not None
+            scope = asyncio.timeout(max(left, 0.0))
+            try:
+                async with scope:
+                    return await next_item()
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                raise self._deadline_passed() from None
+
+        return within
+
+    def _deadline_passed(self) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            f"deadline of {self.policy.deadline:g}s passed during attempt {len(self.errors) + 1}"
+        )
 
     def next_retry(self, error: Exception) -> Retry:
         """Record ``error``; return the retry to make, or raise when giving up.
@@ -220,7 +251,7 @@ class Retrier:
                 f"deadline of {self.policy.deadline:g}s reached after {count} attempts: {error}",
                 provider=getattr(error, "provider", ""),
             )
-            deadline.attempts = tuple(self.errors)
+            deadline.attempts = self.attempts()
             raise deadline from error
         # Errors are redacted when built (fantasy.errors), so the message is safe to log.
         logger.warning(
@@ -233,12 +264,21 @@ class Retrier:
         )
         return retry
 
+    def attempts(self) -> tuple[BaseException, ...]:
+        """Every attempt's error so far, those of retries inside an attempt included.
+
+        An attempt whose error an inner retry driver gave up on (a model wrapped by
+        :func:`~fantasy.fallback.with_retry`) counts with all of that driver's attempts.
+        """
+        return tuple(attempt for error in self.errors for attempt in attempts_of(error))
+
     def give_up(self, error: Exception) -> Exception:
         """``error``, marked as the final error of the attempts made so far."""
-        attempts = tuple(self.errors)
+        known = len(attempts_of(error))
+        attempts = self.attempts()
         # Set on any exception (not only fantasy's): its instance dict takes it.
         error.attempts = attempts  # type: ignore[attr-defined]
-        if len(attempts) > 1:
+        if len(attempts) > max(known, 1):  # an inner driver's note already counts its own
             earlier = "; ".join(f"{type(e).__name__}: {e}" for e in attempts[:-1])
             error.add_note(f"fantasy: gave up after {len(attempts)} attempts (earlier: {earlier})")
         return error

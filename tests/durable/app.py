@@ -3,7 +3,8 @@
 The model is stateless (its answer depends only on the prompt, so a recovered run asks
 for the same thing), and every model call and tool run appends a line to a counter file
 outside the process. Mode ``crash`` makes the second tool kill the process on its first
-execution; ``resume`` only launches DBOS (which recovers the pending run) and waits.
+execution; ``resume`` only launches DBOS (which recovers the pending run) and waits;
+``resume-changed`` does the same with the tool ``first`` gone (a diverging replay).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dbos import DBOS
 
 import fantasy
 from fantasy.content import TextContent, ToolCallContent
-from fantasy.durable.dbos import DBOSAgent
+from fantasy.durable.dbos import DBOSAgent, DurableReplayError
 from fantasy.model import BaseLanguageModel, Call
 from fantasy.response import Response
 from fantasy.testing.models import response_to_parts
@@ -102,7 +103,10 @@ class ApprovalModel(StatelessModel):
 
 
 DBOS(config={"name": "fantasy-durable-test", "system_database_url": f"sqlite:///{DB}"})
-durable = DBOSAgent(fantasy.Agent(StatelessModel(), tools=[first, second]), name="crashy")
+# ``resume-changed``: the app was redeployed without the tool ``first`` that the recorded
+# run called, so the replay diverges from the records.
+crash_tools = [second] if MODE == "resume-changed" else [first, second]
+durable = DBOSAgent(fantasy.Agent(StatelessModel(), tools=crash_tools), name="crashy")
 approvals = DBOSAgent(fantasy.Agent(ApprovalModel(), tools=[pay]), name="approvals")
 
 
@@ -126,7 +130,13 @@ async def main() -> None:
         return
     if MODE == "crash":
         await durable.generate("go", workflow_id=RUN_ID)
-    result = await durable.result(RUN_ID)  # resume: DBOS recovered the run at launch
+    try:
+        result = await durable.result(RUN_ID)  # resume: DBOS recovered the run at launch
+    except DurableReplayError as error:
+        status = (await durable.status(RUN_ID)).status
+        print(json.dumps({"error": type(error).__name__, "message": str(error), "status": status}))
+        DBOS.destroy()
+        return
     print(json.dumps({"text": result.text, "status": (await durable.status(RUN_ID)).status}))
     DBOS.destroy()
 

@@ -1,13 +1,15 @@
 """Durable runs on a real DBOS engine (SQLite): checkpointed steps, idempotent ids,
-status from the database, queues, streaming, and a crash in a subprocess resumed by
-another process with no step repeated."""
+status from the database, queues, streaming, a crash in a subprocess resumed by
+another process with no step repeated, cancellation mid-stream and mid-tool (then
+resume and fork), and replays that diverge from their records (a typed error)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,18 @@ import pytest
 
 pytest.importorskip("dbos", reason="durable runs need the dbos extra")
 
+import anyio
 from dbos import DBOS
+from dbos import error as dbos_error
 
 import fantasy
-from fantasy.durable.dbos import DBOSAgent
+from fantasy import stream
+from fantasy.durable.dbos import DBOSAgent, DurableReplayError
+from fantasy.model import BaseLanguageModel, Call
+from fantasy.response import Response
 from fantasy.testing import ScriptedModel
 from fantasy.testing.models import tool_call_response
+from fantasy.usage import FinishReason, Usage
 
 # Runs start worker processes (each bounded at 120 s): more than the default 60 s per test.
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(300)]
@@ -155,3 +163,195 @@ def test_approval_wait_across_processes(tmp_path: Path) -> None:
     final = json.loads(decided.stdout.splitlines()[-1])
     assert final == {"text": "the bill is paid", "status": "SUCCESS"}
     assert counts(counters) == {"model-0": 1, "tool-pay": 1, "model-1": 1}
+
+
+def test_a_replay_that_diverges_after_a_redeploy_is_a_typed_error(tmp_path: Path) -> None:
+    db, counters = tmp_path / "changed.sqlite", tmp_path / "counters"
+    counters.mkdir()
+    crashed = run_app(str(db), str(counters), "crash")
+    assert crashed.returncode == 17, crashed.stderr[-2000:]
+    resumed = run_app(str(db), str(counters), "resume-changed")  # the tool `first` is gone
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    outcome = json.loads(resumed.stdout.splitlines()[-1])
+    assert outcome["error"] == "DurableReplayError" and outcome["status"] == "ERROR"
+    assert "fantasy.tool.first was recorded when fantasy.model.1 was expected" in outcome["message"]
+    # Nothing ran past the divergence: no tool again, no new model call.
+    assert counts(counters) == {"model-0": 1, "tool-first": 1, "model-1": 1, "tool-second": 1}
+
+
+# --- cancellation and diverging replays, in this process ---------------------------------
+
+
+class Blocking(BaseLanguageModel):
+    """Streams two words, then waits (until cancelled) before calling ``act``; then answers.
+
+    ``block = False`` makes the first call stream through without waiting.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(provider="test", model_id="blocking")
+        self.block = True
+        self.calls = 0
+        self.closed = asyncio.Event()
+        self.release = asyncio.Event()  # never set: only a cancellation ends the wait
+
+    async def generate(self, call: Call) -> Response:
+        accumulator = stream.StreamAccumulator()
+        async for part in self.stream(call):
+            accumulator.add(part)
+        return accumulator.response()
+
+    async def stream(self, call: Call) -> AsyncIterator[stream.StreamPart]:
+        self.calls += 1
+        try:
+            if any(message.role == "tool" for message in call.prompt):
+                yield stream.TextStart("t")
+                yield stream.TextDelta("t", "done")
+                yield stream.TextEnd("t")
+                yield stream.Finish(finish_reason=FinishReason.STOP, usage=Usage())
+                return
+            yield stream.TextStart("t")
+            for word in ("one ", "two "):
+                yield stream.TextDelta("t", word)
+            if self.block:
+                await asyncio.wait_for(self.release.wait(), BOUND)
+            yield stream.TextEnd("t")
+            yield stream.ToolCall(tool_call_id="a1", tool_name="act", input="{}")
+            yield stream.Finish(finish_reason=FinishReason.TOOL_CALLS, usage=Usage())
+        finally:
+            self.closed.set()
+
+
+BOUND = 60.0  # seconds; a cancellation arrives within DBOS's poll interval (1 s)
+acted: list[str] = []
+
+
+@fantasy.tool
+def act() -> str:
+    """Do something with a side effect."""
+    acted.append("act")
+    return "acted"
+
+
+async def test_cancel_mid_stream_stops_the_model_and_runs_no_tool(dbos: Path) -> None:
+    acted.clear()
+    model = Blocking()
+    durable = DBOSAgent(fantasy.Agent(model, tools=[act]), name="cancelled")
+    DBOS.launch()
+    with anyio.fail_after(BOUND):
+        deltas = []
+        async for item in durable.stream("go", workflow_id="c1"):
+            deltas.append(item["delta"])
+            if len(deltas) == 1:
+                await DBOS.cancel_workflow_async("c1")
+        # The stream ends with the run; the model stream was closed while it waited.
+        await model.closed.wait()
+        assert (await durable.status("c1")).status == "CANCELLED"
+        with pytest.raises(dbos_error.DBOSAwaitedWorkflowCancelledError):
+            await durable.result("c1")
+        steps = await DBOS.list_workflow_steps_async("c1")
+        assert [s["function_name"] for s in steps if "fantasy" in s["function_name"]] == []
+    assert acted == [] and model.calls == 1 and deltas[0] == "one "
+
+    # Resuming runs the run again from its last completed step (here: the start).
+    model.block = False
+    with anyio.fail_after(BOUND):
+        await DBOS.resume_workflow_async("c1")
+        assert (await durable.result("c1")).text.endswith("done")
+        assert (await durable.status("c1")).status == "SUCCESS"
+    assert acted == ["act"] and model.calls == 3  # the cancelled call was made again
+
+    # A fork from the tool's step reuses the recorded model call before it.
+    steps = await DBOS.list_workflow_steps_async("c1")
+    tool_step = next(s["function_id"] for s in steps if s["function_name"] == "fantasy.tool.act")
+    with anyio.fail_after(BOUND):
+        fork = await DBOS.fork_workflow_async("c1", tool_step)
+        assert (await durable.result(fork.get_workflow_id())).text.endswith("done")
+    assert acted == ["act", "act"] and model.calls == 4  # the tool and the last call only
+
+
+async def test_cancel_during_a_tool_cancels_it_and_makes_no_model_call(dbos: Path) -> None:
+    started, exited = asyncio.Event(), asyncio.Event()
+    cancelled: list[bool] = []
+
+    @fantasy.tool
+    async def act() -> str:
+        """A slow tool."""
+        started.set()
+        try:
+            await asyncio.wait_for(asyncio.Event().wait(), BOUND)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        finally:
+            exited.set()
+        return "acted"
+
+    model = Blocking()
+    model.block = False
+    durable = DBOSAgent(fantasy.Agent(model, tools=[act]), name="cancel-tool")
+    DBOS.launch()
+    with anyio.fail_after(BOUND):
+        await durable.start("go", workflow_id="t1")
+        await started.wait()
+        await DBOS.cancel_workflow_async("t1")
+        await exited.wait()
+        assert cancelled == [True]
+        assert (await durable.status("t1")).status == "CANCELLED"
+        with pytest.raises(dbos_error.DBOSAwaitedWorkflowCancelledError):
+            await durable.result("t1")
+    await asyncio.sleep(0.2)  # the workflow does not go on to the next model call
+    assert model.calls == 1
+    steps = [s["function_name"] for s in await DBOS.list_workflow_steps_async("t1")]
+    assert steps == ["fantasy.model.0"]  # the cancelled tool was not checkpointed
+
+
+@fantasy.tool
+def first() -> str:
+    """A tool a later version of the app no longer has."""
+    acted.append("first")
+    return "ok"
+
+
+@fantasy.tool
+def other() -> str:
+    """A tool of the later version."""
+    acted.append("other")
+    return "ok"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "recorded", "expected"),
+    [
+        # The tool step is gone: the model seam meets the recorded tool step.
+        ([first], [other], "fantasy.tool.first", "fantasy.model.1"),
+        # A tool step appears: the tool seam meets the recorded model step (the error
+        # must fail the run, not go to the model as the tool's error).
+        ([other], [first], "fantasy.model.1", "fantasy.tool.first"),
+    ],
+)
+async def test_a_diverging_replay_fails_the_run_with_a_typed_error(
+    dbos: Path, before: list[Any], after: list[Any], recorded: str, expected: str
+) -> None:
+    acted.clear()
+    model = scripted(tool_call_response("first", {}), "ok")
+    durable = DBOSAgent(fantasy.Agent(model, tools=before), name="d")
+    DBOS.launch()
+    assert (await durable.generate("go", workflow_id="d1")).text == "ok"
+    ran_before = list(acted)
+    recorded_steps = await DBOS.list_workflow_steps_async("d1")
+    # The app is redeployed with other tools; the run is replayed from its records.
+    DBOS.destroy(destroy_registry=True)
+    DBOS(config={"name": "fantasy-test", "system_database_url": f"sqlite:///{dbos}"})
+    model = scripted("never asked")
+    changed = DBOSAgent(fantasy.Agent(model, tools=after), name="d")
+    DBOS.launch()
+    beyond = max(step["function_id"] for step in recorded_steps) + 1
+    with anyio.fail_after(BOUND):
+        fork = await DBOS.fork_workflow_async("d1", beyond)  # replays every recorded step
+        with pytest.raises(DurableReplayError, match=f"{recorded} was recorded when {expected}"):
+            await changed.result(fork.get_workflow_id())
+        status = await changed.status(fork.get_workflow_id())
+    assert status.status == "ERROR" and "DurableReplayError" not in status.error
+    assert "no longer matches its recorded steps" in status.error
+    assert model.calls == [] and acted == ran_before  # nothing ran past the divergence

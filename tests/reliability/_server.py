@@ -5,7 +5,7 @@ headers, body chunks (sent with chunked transfer encoding, optionally paced), an
 the answer ends: ``"end"`` (the body ends, the connection stays open for keep-alive),
 ``"stall"`` (nothing more is sent until the client closes), ``"reset"`` (the socket is
 aborted) or ``"close"`` (the body ends and the server closes the connection).
-The server counts accepted and open connections, so tests can assert connection reuse
+The server counts accepted, open and at most open connections, so tests can assert connection reuse
 and that a client closed its stream at once.
 """
 
@@ -48,6 +48,7 @@ class LoopbackServer:
         self.handler = handler
         self.accepted = 0
         self.open = 0
+        self.peak = 0  # the most connections open at once
         self.requests: list[Request] = []
         self._changed = asyncio.Event()
         self._server: asyncio.Server | None = None
@@ -84,6 +85,7 @@ class LoopbackServer:
         self._tasks.add(task)
         self.accepted += 1
         self.open += 1
+        self.peak = max(self.peak, self.open)
         try:
             while (request := await _read_request(reader)) is not None:
                 self.requests.append(request)

@@ -6,10 +6,12 @@ only when the browser or its driver cannot be found.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -31,6 +33,8 @@ from fantasy._demo_tools import demo_tools
 from fantasy.agent import Agent
 from fantasy.approval import DEFAULT_DENIAL
 from fantasy.messages import ErrorOutput
+from fantasy.model import BaseLanguageModel, Call
+from fantasy.response import Response
 from fantasy.testing.models import ScriptedModel, TestModel, text_response, tool_call_response
 from fantasy.usage import FinishReason, Usage
 from fantasy.web import app
@@ -82,8 +86,9 @@ def browser() -> Iterator[WebDriver]:
 
 
 def until(driver: WebDriver, condition: Callable[[WebDriver], Any], what: str) -> Any:
-    # The page re-renders a streaming message as a whole, so an element found in one poll
-    # may be replaced before the next: a stale element only means "look again".
+    # The page replaces a part's element when the part changes (a tool card's state, a
+    # text block), so an element found in one poll may be gone by the next: a stale
+    # element only means "look again".
     wait = WebDriverWait(
         driver, WAIT, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,)
     )
@@ -292,3 +297,76 @@ def test_deny_a_pending_tool(browser: WebDriver) -> None:
         assert card.get_attribute("data-state") == "output-denied"
     result = model.calls[-1].prompt[-1].content[0]
     assert getattr(result, "output", None) == ErrorOutput(error=DEFAULT_DENIAL)
+
+
+class PausingModel(BaseLanguageModel):
+    """Calls ``lookup``; then streams a paragraph, waits for ``resume``, streams on."""
+
+    def __init__(self) -> None:
+        super().__init__(provider="test", model_id="pausing")
+        self.resume = threading.Event()
+
+    async def generate(self, call: Call) -> Response:
+        raise NotImplementedError
+
+    async def stream(self, call: Call) -> AsyncIterator[stream.StreamPart]:
+        if not any(message.role == "tool" for message in call.prompt):
+            yield stream.ToolCall(tool_call_id="k1", tool_name="lookup", input='{"term": "x"}')
+            yield stream.Finish(FinishReason.TOOL_CALLS, Usage.of(input_tokens=1, output_tokens=1))
+            return
+        yield stream.TextStart("t")
+        yield stream.TextDelta("t", FIRST_PARAGRAPH + "\n\nThen")
+        if not await asyncio.to_thread(self.resume.wait, WAIT):
+            raise TimeoutError("the test never resumed the stream")
+        for number in range(40):
+            await asyncio.sleep(0.01)
+            yield stream.TextDelta("t", f" more{number}")
+        yield stream.TextEnd("t")
+        yield stream.Finish(FinishReason.STOP, Usage.of(input_tokens=2, output_tokens=40))
+
+
+FIRST_PARAGRAPH = "The first paragraph stays put."
+
+# Keeps the nodes found now, and selects the first paragraph as a reader would.
+SELECT_FIRST = """
+window.__card = document.querySelector('.tool');
+window.__p = document.querySelector('.msg.assistant .text p');
+const range = document.createRange();
+range.selectNodeContents(window.__p);
+const selection = window.getSelection();
+selection.removeAllRanges();
+selection.addRange(range);
+return selection.toString();
+"""
+SAME_NODES = """
+return [
+  window.__card === document.querySelector('.tool') && document.contains(window.__card),
+  window.__p === document.querySelector('.msg.assistant .text p') && document.contains(window.__p),
+  window.getSelection().toString(),
+];
+"""
+
+
+def test_streaming_keeps_tool_cards_and_the_readers_selection(browser: WebDriver) -> None:
+    @fantasy.tool
+    def lookup(term: str) -> str:
+        """Look a term up."""
+        return f"{term}: found"
+
+    model = PausingModel()
+    with serve(app(Agent(model, tools=[lookup]))) as base:
+        open_page(browser, base)
+        send(browser, "look it up")
+        first = (By.CSS_SELECTOR, ".msg.assistant .text p")
+        until(browser, lambda d: d.find_element(*first).text == FIRST_PARAGRAPH, "a paragraph")
+        card = browser.find_element(By.CSS_SELECTOR, ".tool")
+        assert card.get_attribute("data-state") == "output-available"
+        try:
+            assert browser.execute_script(SELECT_FIRST) == FIRST_PARAGRAPH
+        finally:
+            model.resume.set()  # the rest of the answer streams, delta by delta
+        until(browser, lambda d: "more39" in d.find_element(By.ID, "log").text, "the whole answer")
+        until(browser, idle, "idle after the answer")
+        # The card, the paragraph and the selection in it outlived every re-render.
+        assert browser.execute_script(SAME_NODES) == [True, True, FIRST_PARAGRAPH]
+        assert card.find_element(By.CLASS_NAME, "result").text == "x: found"  # not stale

@@ -16,6 +16,11 @@ A tool interrupted in the middle of its execution (the process died inside it) r
 again on recovery: tools that can be interrupted must be idempotent (or harmless to
 repeat); see ``docs/durable.md``.
 
+Both kinds of step are preemptible: ``DBOS.cancel_workflow`` stops a run within DBOS's
+poll interval, closing a model stream in progress, and nothing runs after it. A replay
+that meets other steps than it recorded (the agent changed between crash and resume)
+fails the run with :class:`DurableReplayError`.
+
 Example (SQLite, nothing to start)::
 
     from dbos import DBOS
@@ -31,12 +36,13 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Generic
 
 from dbos import DBOS, Queue, SetWorkflowID, StepOptions, WorkflowHandleAsync
+from dbos import error as dbos_error
 
 from fantasy._agent_plan import StepPlan
 from fantasy._agent_results import AgentResult, OutputT, StopReason
@@ -45,16 +51,50 @@ from fantasy._validation import ValidatedCall
 from fantasy.agent import Agent
 from fantasy.agent_tools import DepsT, ToolContext, ToolResponse, run_tool
 from fantasy.approval import PendingToolCall, ToolDecision
-from fantasy.errors import FantasyError, InvalidArgumentError
+from fantasy.errors import FantasyError, InvalidArgumentError, UsageError
 from fantasy.messages import Message
 from fantasy.response import Response
 
-__all__ = ["DECISIONS_TOPIC", "PENDING_EVENT", "DBOSAgent", "RunStatus"]
+__all__ = ["DECISIONS_TOPIC", "PENDING_EVENT", "DBOSAgent", "DurableReplayError", "RunStatus"]
 
 PENDING_EVENT = "fantasy.pending"
 """The workflow event holding a paused run's pending calls (``PendingToolCall`` dicts)."""
 DECISIONS_TOPIC = "fantasy.decisions"
 """The message topic a paused run receives its decisions on (``ToolDecision`` dicts)."""
+
+
+class DurableReplayError(UsageError):
+    """A durable run's replay diverged from the steps it recorded before.
+
+    Raised when DBOS finds, at some position of a resumed (or forked) run, a recorded
+    step other than the one the run asks for now: the code changed between the
+    crash and the resume (another tool set, prompt, output type or approval rule,
+    so the replayed model answers lead elsewhere). The run fails with this error
+    (status ``ERROR``), from the model seam as from the tool seam: it never reaches
+    the model as a tool result. ``__cause__`` is DBOS's own error, which names the
+    step and both functions. Deploy such changes as a new ``DBOSAgent`` name (or DBOS
+    application version), or fork the run (``DBOS.fork_workflow``) from the first
+    step that changed.
+    """
+
+
+_REPLAY_ERRORS = (dbos_error.DBOSUnexpectedStepError, dbos_error.DBOSStepNondeterminismError)
+
+
+async def _step(name: str, function: Callable[[], Coroutine[Any, Any, str]]) -> str:
+    """Run ``function`` as the DBOS step ``name``: checkpointed, preempted by a cancel.
+
+    ``preemptible``: when the workflow is cancelled, DBOS cancels the running step
+    (a model stream is closed, a tool's await is cancelled) instead of letting it run on.
+    """
+    options = StepOptions(name=name, preemptible=True)
+    try:
+        return await DBOS.run_step_async(options, function)
+    except _REPLAY_ERRORS as error:
+        raise DurableReplayError(
+            f"the durable run no longer matches its recorded steps ({error}); "
+            "was the agent changed between the crash and the resume?"
+        ) from error
 
 
 def _dumps(value: Any) -> str:
@@ -100,13 +140,15 @@ class _DurableRequest(ModelRequest):
     async def _checkpointed(self, run: _DurableRun) -> AsyncGenerator[Any, None]:
         async def call_model() -> str:
             inner = ModelRequest(run, self.plan)  # the loop's own request, retries included
-            async for event in inner:
-                await run.forward(event)
+            try:
+                async for event in inner:
+                    await run.forward(event)
+            finally:
+                await inner.aclose()  # cancelled or failed mid-stream: close the model stream
             assert inner.response is not None
             return _dumps(inner.response.to_dict())
 
-        options = StepOptions(name=f"fantasy.model.{self.plan.number}")
-        data = await DBOS.run_step_async(options, call_model)
+        data = await _step(f"fantasy.model.{self.plan.number}", call_model)
         self.response = Response.from_dict(json.loads(data))
         nothing: tuple[Any, ...] = ()
         for event in nothing:  # an async generator that yields nothing: the step streamed
@@ -131,8 +173,7 @@ class _DurableRun(AgentRun[Any, Any]):
         async def call_tool() -> str:
             return _tool_json(await run_tool(tool.run, arguments, context))
 
-        options = StepOptions(name=f"fantasy.tool.{checked.call.tool_name}")
-        return _tool_from_json(await DBOS.run_step_async(options, call_tool))
+        return _tool_from_json(await _step(f"fantasy.tool.{checked.call.tool_name}", call_tool))
 
     async def forward(self, event: Any) -> None:
         """Write a text or reasoning delta to the workflow's stream (streamed runs only)."""
@@ -275,6 +316,8 @@ class DBOSAgent(Generic[DepsT, OutputT]):
         """Wait for the run ``workflow_id`` (from any process) and return its result.
 
         Raises:
+            DurableReplayError: The run's replay diverged from its records.
+            dbos.error.DBOSAwaitedWorkflowCancelledError: The run was cancelled.
             Exception: The error the run failed with.
         """
         handle: WorkflowHandleAsync[Any] = await DBOS.retrieve_workflow_async(workflow_id)

@@ -9,7 +9,6 @@ arguments are packed into :class:`HTTPSettings` (which builds the
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
@@ -23,15 +22,20 @@ from fantasy._http import (
     HTTPClient,
     default_error_parser,
 )
+from fantasy._provider_cache import read_env
 from fantasy.errors import InvalidArgumentError
 
 __all__ = ["HTTPSettings", "ProviderBase", "bearer", "env", "required_api_key", "vertex_url"]
 
 
 def env(*names: str) -> str | None:
-    """The value of the first environment variable of ``names`` that is set and not empty."""
+    """The value of the first environment variable of ``names`` that is set and not empty.
+
+    Read through :func:`fantasy._provider_cache.read_env`, so that a provider cached by
+    ``fantasy.language_model`` is rebuilt when one of these variables changes.
+    """
     for name in names:
-        value = os.environ.get(name)
+        value = read_env(name)
         if value:
             return value
     return None
@@ -123,12 +127,12 @@ class ProviderBase:
     Subclasses set ``_name``, ``_base_url`` and ``_client`` in their constructor and
     list in ``_repr_fields`` the properties their repr shows.
 
-    Without an injected ``http_client``, a provider owns one long-lived
-    ``httpx.AsyncClient`` per event loop, shared by all its models (connections are
-    kept alive and reused). ``await provider.aclose()`` or ``async with provider:``
-    closes it; ``provider.close()`` / ``with provider:`` closes the one the sync API
-    uses. A client left open closes when its event loop shuts down (``asyncio.run``).
-    An injected ``http_client`` is never closed: you own it.
+    Without an injected ``http_client``, a provider owns long-lived
+    ``httpx.AsyncClient`` s per event loop (:mod:`fantasy._pool`), shared by all its
+    models (connections are kept alive and reused). ``await provider.aclose()`` or
+    ``async with provider:`` closes them; ``provider.close()`` / ``with provider:``
+    closes those the sync API uses. Clients left open close when their event loop
+    shuts down (``asyncio.run``). An injected ``http_client`` is never closed: you own it.
     """
 
     _repr_fields: ClassVar[tuple[str, ...]] = ("name", "base_url")

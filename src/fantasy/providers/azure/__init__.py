@@ -14,7 +14,6 @@ models through ``.../openai/v1/responses`` instead of ``.../chat/completions``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -23,7 +22,7 @@ import httpx
 
 from fantasy._http import DEFAULT_STREAM_IDLE_TIMEOUT
 from fantasy.errors import InvalidArgumentError
-from fantasy.providers._base import HTTPSettings, required_api_key
+from fantasy.providers._base import HTTPSettings, env, required_api_key
 from fantasy.providers.openai._provider import DualAPIProvider, UseResponsesAPI
 
 __all__ = ["AzureProvider", "normalize_base_url", "responses_provider"]
@@ -100,7 +99,7 @@ class AzureProvider(DualAPIProvider):
         name: str = "azure",
         use_responses_api: UseResponsesAPI = False,
     ) -> None:
-        url = base_url or os.environ.get("AZURE_OPENAI_ENDPOINT", "")
+        url = base_url or env("AZURE_OPENAI_ENDPOINT") or ""
         if not url:
             raise InvalidArgumentError(
                 "no Azure base URL: pass base_url= or set AZURE_OPENAI_ENDPOINT",

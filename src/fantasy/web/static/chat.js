@@ -15,7 +15,7 @@
   const chatId = randomId("chat");
   let messages = []; // UI messages: {id, role, parts, metadata}
   let controller = null; // the running request's AbortController
-  let views = new Map(); // message id -> its element
+  let views = new Map(); // message id -> its view: {node, slots (one per part), notes, usage}
   let pending = null; // a scheduled render
 
   // --- markdown: escape first, then a small safe subset -----------------------------
@@ -38,17 +38,19 @@
     return out.replace(/\u0000(\d+)\u0000/g, (_, i) => "<code>" + codes[Number(i)] + "</code>");
   }
 
-  function markdown(source) {
+  // The top-level blocks of ``source`` as HTML strings (paragraphs, lists, code, ...): a
+  // streaming answer re-renders only the blocks that changed, usually the last one.
+  function markdownBlocks(source) {
     const lines = escapeHtml(source).split("\n");
-    const html = [];
+    const blocks = [];
     let paragraph = [];
-    let list = null; // "ul" | "ol"
+    let list = null; // {kind: "ul" | "ol", items: [...]}
     const flush = () => {
-      if (paragraph.length) html.push("<p>" + paragraph.map(inline).join("<br>") + "</p>");
+      if (paragraph.length) blocks.push("<p>" + paragraph.map(inline).join("<br>") + "</p>");
       paragraph = [];
     };
     const closeList = () => {
-      if (list) html.push("</" + list + ">");
+      if (list) blocks.push("<" + list.kind + ">" + list.items.join("") + "</" + list.kind + ">");
       list = null;
     };
     for (let i = 0; i < lines.length; i++) {
@@ -60,7 +62,7 @@
         const code = [];
         i++;
         while (i < lines.length && !/^\s*```/.test(lines[i])) code.push(lines[i++]);
-        html.push("<pre><code>" + code.join("\n") + "</code></pre>");
+        blocks.push("<pre><code>" + code.join("\n") + "</code></pre>");
         continue;
       }
       const heading = line.match(/^(#{1,6})\s+(.*)$/);
@@ -71,20 +73,19 @@
         flush();
         closeList();
         const level = Math.min(heading[1].length + 1, 4);
-        html.push("<h" + level + ">" + inline(heading[2]) + "</h" + level + ">");
+        blocks.push("<h" + level + ">" + inline(heading[2]) + "</h" + level + ">");
       } else if (bullet || numbered) {
         flush();
         const kind = bullet ? "ul" : "ol";
-        if (list !== kind) {
+        if (!list || list.kind !== kind) {
           closeList();
-          html.push("<" + kind + ">");
-          list = kind;
+          list = { kind, items: [] };
         }
-        html.push("<li>" + inline((bullet || numbered)[1]) + "</li>");
+        list.items.push("<li>" + inline((bullet || numbered)[1]) + "</li>");
       } else if (quote) {
         flush();
         closeList();
-        html.push("<blockquote>" + inline(quote[1]) + "</blockquote>");
+        blocks.push("<blockquote>" + inline(quote[1]) + "</blockquote>");
       } else if (!line.trim()) {
         flush();
         closeList();
@@ -95,7 +96,14 @@
     }
     flush();
     closeList();
-    return html.join("");
+    return blocks;
+  }
+
+  function blockNode(block) {
+    // ``block`` is one item of markdownBlocks: built from escaped text only.
+    const holder = document.createElement("template");
+    holder.innerHTML = block;
+    return holder.content.firstChild;
   }
 
   // --- rendering ----------------------------------------------------------------------
@@ -162,40 +170,104 @@
     return "tokens: " + parts.join(" · ");
   }
 
+  // A message's view is updated in place: each part keeps its element while the part is
+  // unchanged (a tool card and its buttons stay the same nodes), a streaming text only
+  // replaces the blocks that changed and reasoning grows by appending, so the reader's
+  // selection and a click on a button survive the stream.
+
+  function renderText(slot, part) {
+    if (!slot.node) slot.node = el("div", "text");
+    const blocks = markdownBlocks(part.text);
+    const old = slot.blocks || [];
+    const children = slot.node.children;
+    for (let i = 0; i < blocks.length; i++) {
+      if (old[i] === blocks[i] && children[i]) continue;
+      const node = blockNode(blocks[i]);
+      if (children[i]) children[i].replaceWith(node);
+      else slot.node.append(node);
+    }
+    while (children.length > blocks.length) children[children.length - 1].remove();
+    slot.blocks = blocks;
+  }
+
+  function renderReasoning(slot, part) {
+    if (!slot.node) {
+      slot.summary = el("summary", "", "");
+      slot.body = el("div", "body", "");
+      slot.body.append(document.createTextNode(""));
+      slot.node = el("details", "reasoning");
+      slot.node.append(slot.summary, slot.body);
+      slot.text = "";
+    }
+    const summary = part.state === "streaming" ? "Thinking…" : "Reasoning";
+    if (slot.summary.textContent !== summary) slot.summary.textContent = summary;
+    if (part.text !== slot.text) {
+      const body = slot.body.firstChild;
+      if (part.text.startsWith(slot.text)) body.appendData(part.text.slice(slot.text.length));
+      else body.data = part.text;
+      slot.text = part.text;
+    }
+  }
+
+  function toolKey(part) {
+    // Everything renderTool reads: the card is rebuilt only when one of them changed.
+    const waiting = part.state === "input-available" && controller === null;
+    return JSON.stringify([part.state, part.input, part.rawInput, part.output, part.errorText, waiting]);
+  }
+
+  function renderPart(slot, part, message) {
+    if (part.type === "text") {
+      renderText(slot, part);
+    } else if (part.type === "reasoning") {
+      renderReasoning(slot, part);
+    } else if (part.type.startsWith("tool-") || part.type === "dynamic-tool") {
+      const key = toolKey(part);
+      if (slot.key === key) return;
+      const card = renderTool(part, message);
+      if (slot.node) slot.node.replaceWith(card);
+      slot.node = card;
+      slot.key = key;
+    }
+  }
+
   function renderMessage(message) {
     let view = views.get(message.id);
     if (!view) {
-      view = el("div", "msg " + message.role);
-      view.dataset.messageId = message.id;
+      const node = el("div", "msg " + message.role);
+      node.dataset.messageId = message.id;
+      view = { node, slots: [], notes: [], usage: null, text: null };
       views.set(message.id, view);
-      log.append(view);
+      log.append(node);
     }
     if (message.role === "user") {
-      view.textContent = message.parts.filter((p) => p.type === "text").map((p) => p.text).join("\n");
+      const text = message.parts.filter((p) => p.type === "text").map((p) => p.text).join("\n");
+      if (view.text !== text) view.node.textContent = view.text = text;
       return;
     }
-    const openReasoning = new Set(
-      Array.from(view.querySelectorAll("details.reasoning[open]")).map((d) => d.dataset.index),
-    );
-    view.replaceChildren();
+    // Parts only ever grow at the end; the notes and the usage line come after them.
+    const trailer = () => view.notes[0] || view.usage;
     message.parts.forEach((part, index) => {
-      if (part.type === "text") {
-        const text = el("div", "text");
-        text.innerHTML = markdown(part.text);
-        view.append(text);
-      } else if (part.type === "reasoning") {
-        const details = el("details", "reasoning");
-        details.dataset.index = String(index);
-        details.open = openReasoning.has(String(index));
-        details.append(el("summary", "", part.state === "streaming" ? "Thinking…" : "Reasoning"), el("div", "body", part.text));
-        view.append(details);
-      } else if (part.type.startsWith("tool-") || part.type === "dynamic-tool") {
-        view.append(renderTool(part, message));
-      }
+      const slot = view.slots[index] || (view.slots[index] = { node: null });
+      const before = slot.node;
+      renderPart(slot, part, message);
+      if (slot.node && !before) view.node.insertBefore(slot.node, trailer() || null);
     });
-    for (const note of message.notes || []) view.append(el("div", note.kind, note.text));
+    const notes = message.notes || [];
+    for (let i = view.notes.length; i < notes.length; i++) {
+      const line = el("div", notes[i].kind, notes[i].text);
+      view.node.insertBefore(line, view.usage);
+      view.notes.push(line);
+    }
     const meta = message.metadata || {};
-    if (meta.usage) view.append(el("div", "usage", usageLine(meta.usage) + (meta.model ? " · " + meta.model : "")));
+    if (meta.usage) {
+      const text = usageLine(meta.usage) + (meta.model ? " · " + meta.model : "");
+      if (!view.usage) {
+        view.usage = el("div", "usage", text);
+        view.node.append(view.usage);
+      } else if (view.usage.textContent !== text) {
+        view.usage.textContent = text;
+      }
+    }
   }
 
   function scheduleRender(message) {
