@@ -33,6 +33,7 @@ HEAVY = (
     "genai_prices",
     "httpx_aiohttp",
     "aiohttp",
+    "orjson",
 )
 
 

@@ -9,6 +9,8 @@ reads does not count: only the wait for the next item does.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 __all__ = ["IdleWatchdog"]
 
@@ -16,14 +18,31 @@ __all__ = ["IdleWatchdog"]
 class IdleWatchdog:
     """Cancels the reading task when no item arrives within ``timeout`` seconds.
 
+    ``timeout=None`` never fires (the calls cost next to nothing then).
+
     Call :meth:`waiting` before awaiting the next item and :meth:`received` after it
     arrived; when the await raises ``CancelledError`` and :attr:`expired` is set, the
     cancellation came from the watchdog (undo it with ``task.uncancel()``).
     """
 
-    def __init__(self, timeout: float) -> None:
+    __slots__ = (
+        "_clock",
+        "_deadline",
+        "_handle",
+        "_loop",
+        "_task",
+        "_timeout",
+        "cancelling_before",
+        "expired",
+    )
+
+    def __init__(self, timeout: float | None) -> None:
         self._timeout = timeout
         self._loop = asyncio.get_running_loop()
+        # Speed: the standard loop's clock is time.monotonic; calling it directly saves
+        # a Python frame per read. Any other loop (uvloop) keeps its own clock.
+        base = getattr(self._loop.time, "__func__", None) is asyncio.BaseEventLoop.time
+        self._clock: Callable[[], float] = time.monotonic if base else self._loop.time
         self._task: asyncio.Task[object] | None = None
         self._deadline = 0.0
         self._handle: asyncio.TimerHandle | None = None
@@ -32,11 +51,14 @@ class IdleWatchdog:
 
     def waiting(self) -> None:
         """The current task starts waiting for the next item."""
-        self._task = asyncio.current_task()
+        timeout = self._timeout
+        if timeout is None:
+            return  # no idle timeout
+        task = self._task = asyncio.current_task(self._loop)
         # Pending cancellations before the wait: one added later by someone else must
         # still propagate even when the watchdog fires at the same moment.
-        self.cancelling_before = self._task.cancelling() if self._task is not None else 0
-        self._deadline = self._loop.time() + self._timeout
+        self.cancelling_before = task.cancelling() if task is not None else 0
+        self._deadline = self._clock() + timeout
         if self._handle is None:
             self._handle = self._loop.call_at(self._deadline, self._check)
 
@@ -56,7 +78,7 @@ class IdleWatchdog:
         task = self._task
         if task is None:
             return  # not waiting; the next waiting() re-arms
-        if self._loop.time() < self._deadline:
+        if self._clock() < self._deadline:
             self._handle = self._loop.call_at(self._deadline, self._check)
             return
         self.expired = True

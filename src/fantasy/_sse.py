@@ -45,6 +45,21 @@ class SSEFraming:
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """Add response bytes; return the ``(event, data)`` pairs they complete."""
+        # Speed: most reads are exactly one event, b"data: {...}\n\n" (servers flush per
+        # event); cut it with two C-level searches instead of the line loop (about a
+        # third of this method's cost per event in benchmarks/profile_stream.py).
+        if (
+            chunk[:6] == b"data: "
+            and not self._pending
+            and self._started
+            and not self._skip_lf
+            and chunk.find(b"\n") == len(chunk) - 2
+            and chunk[-1:] == b"\n"
+            and not self._data
+            and not self._event
+            and b"\r" not in chunk
+        ):
+            return [("message", chunk[6:-2].decode("utf-8", "replace"))]
         if self._skip_lf:
             self._skip_lf = False
             if chunk[:1] == b"\n":

@@ -346,6 +346,20 @@ class StreamAccumulator:
 
     def add(self, part: StreamPart) -> None:
         """Fold one part into the response being built."""
+        # Speed: deltas are nearly every part of a stream; test them first, by type.
+        if type(part) is TextDelta:
+            block = self._blocks.get(("text", part.id)) or self._block("text", part.id)
+            if part.delta:
+                block.chunks.append(part.delta)
+            metadata = part.provider_metadata
+            if metadata is not _EMPTY and metadata:  # not bool(_EMPTY): a Python call
+                block.metadata.update(metadata)
+            return
+        if type(part) is ToolInputDelta:
+            return  # the complete input arrives in the ToolCall part
+        self._add_other(part)
+
+    def _add_other(self, part: StreamPart) -> None:
         match part:
             case TextStart() | TextDelta() | TextEnd():
                 self._add_block("text", part)

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from fantasy.errors import InvalidResponseError, redact
-from fantasy.providers._json import RAW_LIMIT, WIRE_ERRORS, invalid, json_object
+from fantasy.providers._json import RAW_LIMIT, WIRE_ERRORS, first_loads, invalid, json_object
 from fantasy.stream import StreamPart
 
 __all__ = ["EventDecoder"]
@@ -67,7 +67,12 @@ class EventDecoder(ABC):
                 return []
             if stripped == "[DONE]":
                 return self._on_done_marker()
-        payload = json_object(data, provider=self.provider, what=self._what)
+        try:  # speed: parsed here; json_object (json.loads, the error) only when this fails
+            payload = first_loads(data)
+        except (ValueError, RecursionError):
+            payload = None
+        if type(payload) is not dict:
+            payload = json_object(data, provider=self.provider, what=self._what)
         try:  # not a context manager: this runs for every event
             return self._on_event(payload, event)
         except InvalidResponseError as error:  # raised deep inside: keep the event

@@ -84,6 +84,28 @@ class ToolCallAccumulator:
             call.chunks.append(arguments)
         return parts
 
+    def fragment(self, entry: dict[str, Any]) -> stream.ToolInputDelta | None:
+        """Fold in an entry that only adds arguments to a started call, else ``None``.
+
+        Speed: the common entry, ``{"index": i, "function": {"arguments": "..."}}`` for
+        a call already started, takes this path; :meth:`add` handles every entry
+        (``None`` here means: call :meth:`add`, nothing was folded in).
+        """
+        if len(entry) != 2:
+            return None
+        function = entry.get("function")
+        if type(function) is not dict or len(function) != 1:
+            return None
+        arguments = function.get("arguments")
+        index = entry.get("index")
+        if type(arguments) is not str or not arguments or type(index) is not int:
+            return None
+        call = self._by_index.get(index)
+        if call is None or not call.started:
+            return None
+        call.chunks.append(arguments)
+        return stream.ToolInputDelta(call.id, arguments)
+
     def flush(self) -> list[StreamPart]:
         """End every pending call: ``ToolInputEnd`` then ``ToolCall`` for each, in order."""
         parts: list[StreamPart] = []
