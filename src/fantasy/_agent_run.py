@@ -123,7 +123,7 @@ class ModelRequest:
                     accumulator = stream.StreamAccumulator()
                     parts = self.plan.model.stream(self.plan.call)
                     try:
-                        next_part = parts.__anext__
+                        next_part = retrier.bounded(parts.__anext__)  # the policy's deadline
                         while True:
                             try:
                                 part = await next_part()

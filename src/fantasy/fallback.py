@@ -351,7 +351,8 @@ class FallbackModel(BaseLanguageModel):
             retrier = Retrier(self.retry)
             while True:
                 outcome = _Attempt()
-                async with aclosing(outcome.parts(open_stream(model), index, chain)) as parts:
+                source = outcome.parts(open_stream(model), index, chain, retrier)
+                async with aclosing(source) as parts:
                     async for part in parts:
                         yield part
                 if outcome.failure is None:
@@ -393,15 +394,16 @@ class _Attempt:
         self.in_band = False
 
     async def parts(
-        self, source: AsyncIterator[Any], index: int, chain: _Chain
+        self, source: AsyncIterator[Any], index: int, chain: _Chain, retrier: Retrier
     ) -> AsyncGenerator[Any, None]:
         """Yield ``source``'s parts until it ends or fails (``Finish`` gets the metadata).
 
         Exceptions are caught only while waiting for the model's next part, never at
-        our own ``yield``: what the consumer throws in is not a model failure.
+        our own ``yield``: what the consumer throws in is not a model failure. The
+        policy's deadline ends a stream that is still running.
         """
         try:
-            next_part = source.__anext__
+            next_part = retrier.bounded(source.__anext__)
             while True:
                 try:
                     part = await next_part()

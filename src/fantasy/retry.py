@@ -18,9 +18,9 @@ Cancellation is never retried: :class:`asyncio.CancelledError` propagates at onc
 
 Time: :attr:`RetryPolicy.timeout` bounds each attempt of a whole (non-streamed) call
 and :attr:`RetryPolicy.deadline` the whole operation, attempts and waits included
-(:meth:`Retrier.attempt`); a stream's attempts are bounded by the stream idle timeout,
-and no retry starts once its wait would pass the deadline
-(:class:`~fantasy.errors.DeadlineExceededError`).
+(:meth:`Retrier.attempt`, :meth:`Retrier.bounded` for a stream's parts); a stream's
+attempts are also bounded by the stream idle timeout, and no retry starts once its
+wait would pass the deadline (:class:`~fantasy.errors.DeadlineExceededError`).
 
 Giving up follows one rule, whatever the number of attempts: the last attempt's error
 is raised as it is (``except RateLimitError`` catches a persistent rate limit with
@@ -101,8 +101,9 @@ class RetryPolicy:
         timeout: Seconds one attempt of a whole (non-streamed) call may take; past it
             the attempt fails with :class:`~fantasy.errors.AttemptTimeoutError`
             (retryable). ``None``: only the HTTP timeouts apply.
-        deadline: Seconds the whole operation may take, attempts and waits included;
-            past it :class:`~fantasy.errors.DeadlineExceededError` (never retried).
+        deadline: Seconds the whole operation may take, attempts and waits included
+            (a stream still running is ended); past it
+            :class:`~fantasy.errors.DeadlineExceededError` (never retried).
     """
 
     max_retries: int = 2
@@ -198,13 +199,39 @@ class Retrier:
             if not scope.expired():
                 raise
             if deadline_first:
-                raise DeadlineExceededError(
-                    f"deadline of {self.policy.deadline:g}s passed during attempt "
-                    f"{len(self.errors) + 1}"
-                ) from None
+                raise self._deadline_passed() from None
             raise AttemptTimeoutError(
                 f"attempt {len(self.errors) + 1} took longer than {timeout:g}s"
             ) from None
+
+    def bounded(self, next_item: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
+        """``next_item`` (a stream's ``__anext__``) with each call bounded by the deadline.
+
+        A stream that is still running when the deadline passes fails with
+        :class:`~fantasy.errors.DeadlineExceededError` while waiting for its next part.
+        Without a deadline, ``next_item`` itself (no cost per part).
+        """
+        if self.policy.deadline is None:
+            return next_item
+
+        async def within() -> T:
+            left = self.remaining()
+            assert left is not None
+            scope = asyncio.timeout(max(left, 0.0))
+            try:
+                async with scope:
+                    return await next_item()
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                raise self._deadline_passed() from None
+
+        return within
+
+    def _deadline_passed(self) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            f"deadline of {self.policy.deadline:g}s passed during attempt {len(self.errors) + 1}"
+        )
 
     def next_retry(self, error: Exception) -> Retry:
         """Record ``error``; return the retry to make, or raise when giving up.

@@ -11,8 +11,8 @@ Leak checks (Linux ``/proc``):
 
 * after each batch: no task but the test's own, no fantasy run or httpx response
   object alive, at most ``max_keepalive_connections`` sockets more than before (the
-  pool's kept-alive connections); after ``provider.aclose()``: exactly the file
-  descriptors of before; after the loop: exactly the threads of before;
+  pool's kept-alive connections); after ``provider.aclose()``: no file descriptor
+  more than before; after the loop: no thread more than before;
 * RSS across batches: the first batch warms up (imports, the pool's connections,
   allocator arenas); the growth from the end of the first batch to the end of the
   third must stay under ``RSS_GROWTH_LIMIT``. A leak of what one run holds (its
@@ -153,7 +153,8 @@ def test_a_thousand_concurrent_agent_runs_reuse_connections_and_leak_nothing(
 ) -> None:
     threads = threading.active_count()
     figures = asyncio.run(load(server))
-    assert threading.active_count() == threads  # the loop's executor is gone with it
+    # The loop's executor is gone with it (fewer: a thread of an earlier test ended).
+    assert threading.active_count() <= threads
     print("load figures:", figures)
 
 
@@ -189,7 +190,8 @@ async def load(server: LoadServer) -> dict[str, Any]:
     growth = sizes[-1] - sizes[0]
     assert growth < RSS_GROWTH_LIMIT, f"RSS grew by {growth / 2**20:.1f} MiB: {sizes}"
     await provider.aclose()
-    await until(lambda: open_fds() == fds)  # every socket closed
+    # Every socket closed (fewer: the collector closed something an earlier test left).
+    await until(lambda: open_fds() <= fds)
     await until(lambda: server.stats()["open"] == 0)
     return {
         "runs": RUNS * BATCHES,

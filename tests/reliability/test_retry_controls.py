@@ -320,3 +320,21 @@ async def test_an_agent_around_a_retried_model_leaves_retrying_to_it_with_retry_
             await agent.generate("hi")
         assert len(caught.value.attempts) == 3
         assert len(server.requests) == 3  # the model's policy only
+
+
+@pytest.mark.anyio
+async def test_a_policy_deadline_ends_a_running_stream() -> None:
+    async with (
+        LoopbackServer(stalled_answer) as server,
+        DIALECT.provider(server.url) as provider,
+    ):
+        model = with_retry(DIALECT.model(provider), fast(deadline=1.0))
+        with pytest.raises(DeadlineExceededError):
+            async for _ in model.stream(CALL):
+                pass
+        agent = fantasy.Agent(DIALECT.model(provider), retry=fast(deadline=1.0))
+        with pytest.raises(DeadlineExceededError):
+            async with agent.stream("hi") as events:
+                await events.result()
+        assert len(server.requests) <= 2  # one attempt each, never retried
+        await server.wait_open(0)  # both stalled streams were closed
