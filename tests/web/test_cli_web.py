@@ -109,7 +109,9 @@ def chat(url: str, text: str) -> list[dict[str, object]]:
 def test_serves_the_page_and_the_demo_tools_offline(served: tuple[str, float]) -> None:
     url, seconds = served
     print(f"fantasy web answered its first request {seconds:.2f} s after the process started")
-    assert seconds < 10  # the target is under a second; the margin is for a loaded machine
+    # The target is under a second (benchmarks measure it); this bound only catches a hang:
+    # on a machine loaded by other work a start took 6 s.
+    assert seconds < 30
     chunks = chat(url, "Weather in Florence?")
     names = {c.get("toolName") for c in chunks if c["type"] == "tool-input-available"}
     assert names == {"weather", "calculator"}
