@@ -4,7 +4,7 @@
         [--profile agent|model|none] [--top 25] [--concurrency 0]
 
 Starts the peer benchmark's loopback server (``benchmarks/peers/server.py``: Chat
-Completions chunks, one HTTP chunk per SSE event) in its own process, then measures in
+Completions chunks in burst mode, one HTTP chunk per SSE event) in its own process, then measures in
 this process, on one long-lived ``httpx.AsyncClient``, the client CPU per chunk of each
 cut (best of ``--reps`` streams after a warm-up):
 
@@ -41,7 +41,7 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "peers"))
-from server import TOOL_NAME, expected  # noqa: E402
+from scenarios import TOOL_NAME, expected  # noqa: E402
 
 try:
     import orjson
@@ -60,9 +60,8 @@ Cut = Callable[[], Awaitable[int]]
 
 
 def start_server() -> tuple[subprocess.Popen[str], int]:
-    proc = subprocess.Popen(
-        [sys.executable, str(HERE / "peers" / "server.py")], stdout=subprocess.PIPE, text=True
-    )
+    cmd = [sys.executable, str(HERE / "peers" / "server.py"), "--pace-ms", "0"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line.startswith("PORT "):
@@ -183,7 +182,7 @@ async def measure(cut: Cut, n: int, reps: int) -> float:
 
 
 async def main(args: argparse.Namespace, port: int) -> None:
-    base = f"http://127.0.0.1:{port}/{args.kind}/{args.n}/v1"
+    base = f"http://127.0.0.1:{port}/chat/{args.kind}/{args.n}/burst/v1"
     async with httpx.AsyncClient(timeout=60) as client:
         table = cuts(client, base)
         print(f"{args.kind} N={args.n}, client CPU µs per chunk (best of {args.reps}):")
@@ -197,7 +196,7 @@ def main_profile(args: argparse.Namespace, port: int) -> None:
     from fantasy.model import Call
     from fantasy.providers.openaicompat import OpenAICompatProvider
 
-    base = f"http://127.0.0.1:{port}/{args.kind}/{args.n}/v1"
+    base = f"http://127.0.0.1:{port}/chat/{args.kind}/{args.n}/burst/v1"
     model = OpenAICompatProvider(base_url=base).chat_model("m")
 
     @tool(name=TOOL_NAME)
@@ -208,13 +207,16 @@ def main_profile(args: argparse.Namespace, port: int) -> None:
     agent = Agent(model, tools=[lookup], max_steps=1)
     call = Call(prompt=[Message(role="user", content=(TextPart(text="hi"),))])
 
+    text_want, args_want, _ = expected("chat", args.kind, args.n)
+
     async def one() -> None:
         text: list[str] = []
         source = agent.stream("hi") if args.profile == "agent" else model.stream(call)
         async for part in source:
             if getattr(part, "type", "") in ("text-delta", "tool-input-delta"):
                 text.append(part.delta)  # type: ignore[union-attr]
-        assert "".join(text) == expected(args.kind, args.n)
+        got = "".join(text)
+        assert got == text_want if args.kind == "text" else json.loads(got) == args_want
 
     async def many() -> None:
         await asyncio.gather(*(one() for _ in range(max(args.concurrency, 1))))

@@ -118,3 +118,21 @@ def test_a_typed_tool_loads_pydantic_but_no_transport() -> None:
     modules = modules_after(code)
     assert "pydantic" in modules
     assert not heavy(modules, ("httpx", "fantasy.providers."))
+
+
+def test_a_ready_openai_model_loads_no_pydantic() -> None:
+    # The option models (pydantic) load with the first call that reads options, not with
+    # the provider; httpx is the transport and loads with it.
+    code = (
+        "import os\nos.environ['OPENAI_API_KEY'] = 'sk-dummy'\nimport fantasy\n"
+        "fantasy.language_model('openai:gpt-4o')\nfantasy.language_model('openai-responses:gpt-5')"
+    )
+    modules = modules_after(code)
+    assert "httpx" in modules
+    assert not heavy(modules, ("pydantic", "pydantic_core", "fantasy.options", "jsonschema"))
+
+
+def test_the_demo_tools_need_no_pydantic() -> None:
+    # `fantasy web` and `fantasy run` build them at start.
+    modules = modules_after("from fantasy._demo_tools import demo_tools\ndemo_tools()")
+    assert not heavy(modules, ("pydantic", "httpx", "jsonschema"))

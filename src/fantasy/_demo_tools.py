@@ -1,7 +1,7 @@
 """The CLI's built-in demo tools: a fake weather service and a safe calculator.
 
 The plain functions are deterministic and need no network; :func:`demo_tools` wraps
-them with the agent's typed ``@tool`` decorator.
+them as agent tools, with the schemas ``@tool`` would derive written out.
 """
 
 from __future__ import annotations
@@ -113,8 +113,56 @@ def _format(value: Number) -> str:
     return str(value)
 
 
-def demo_tools() -> list[AgentTool]:
-    """The demo tools as agent tools: ``weather`` and ``calculator``."""
-    from fantasy.agent_tools import tool
+# The schemas `@tool` derives from the two signatures and docstrings, written out so that
+# `fantasy web` and `fantasy run` start without pydantic (about 100 ms of CPU);
+# tests/cli/test_cli_basics.py checks that they stay equal to what `tool()` derives.
+WEATHER_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "location": {"description": 'City or place name, e.g. "Florence".', "type": "string"},
+        "unit": {
+            "default": "celsius",
+            "description": "Temperature unit.",
+            "enum": ["celsius", "fahrenheit"],
+            "type": "string",
+        },
+    },
+    "required": ["location"],
+}
+CALCULATOR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "expression": {"description": 'The expression, e.g. "(2 + 3) * 4".', "type": "string"}
+    },
+    "required": ["expression"],
+}
 
-    return [tool(weather), tool(calculator)]
+
+def _summary(function: Callable[..., object]) -> str:
+    return (function.__doc__ or "").strip().split("\n\n", 1)[0]
+
+
+def demo_tools() -> list[AgentTool]:
+    """The demo tools as agent tools: ``weather`` and ``calculator``.
+
+    Their input is checked against the schemas before they run (the agent validates
+    every call), so the functions get the keys they declare.
+    """
+    from fantasy.agent_tools import AgentTool
+
+    return [
+        AgentTool(
+            "weather",
+            _summary(weather),
+            WEATHER_SCHEMA,
+            lambda data, ctx: weather(data["location"], data.get("unit", "celsius")),
+            function=weather,
+        ),
+        AgentTool(
+            "calculator",
+            _summary(calculator),
+            CALCULATOR_SCHEMA,
+            lambda data, ctx: calculator(data["expression"]),
+            function=calculator,
+        ),
+    ]

@@ -29,6 +29,7 @@ import httpx
 from fantasy import stream
 from fantasy._client_loop import check_loop
 from fantasy._credentials import CredentialRefresh, adopt, refreshed_headers
+from fantasy._http_body import body_of, drain, release
 from fantasy._http_errors import body_excerpt, content_type, context_error, transport_error
 from fantasy._idle import IdleWatchdog
 from fantasy._pool import DEFAULT_LIMITS, ClientPool
@@ -64,8 +65,6 @@ __all__ = [
 USER_AGENT = f"fantasy-python/{__version__}"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=30.0)
 DEFAULT_STREAM_IDLE_TIMEOUT = 300.0
-_DRAIN_SECONDS = 1.0
-_DRAIN_BYTES = 65536
 
 logger = logging.getLogger("fantasy")
 
@@ -466,8 +465,9 @@ class HTTPClient:
             response = await self._with_refresh(
                 lambda: self._open(client, url, body, headers, user_agent)
             )
-            watchdog = IdleWatchdog(self.stream_idle_timeout)
-            chunks = _body(response)
+            watched, idle_reads = self._idle_setup(response)
+            watchdog = IdleWatchdog(watched)
+            chunks = body_of(response)
             try:
                 await self._check_media_type(response, framing.media_type)
                 read = chunks.__anext__
@@ -490,7 +490,7 @@ class HTTPClient:
                         if decoder.done:
                             # Drain before the last parts: a consumer that stops at Finish
                             # must not keep the connection out of the pool.
-                            await _drain(chunks)
+                            await drain(chunks)
                             for part in parts:
                                 yield part
                             return
@@ -503,10 +503,42 @@ class HTTPClient:
                 for part in decoder.finish():
                     yield part
             except httpx.TransportError as error:
+                if idle_reads and isinstance(error, httpx.ReadTimeout):
+                    raise self._idle_error(url) from error
                 raise self._transport_error(error, url) from error
             finally:
                 watchdog.close()
-                await _release(chunks, response)
+                await release(chunks, response)
+
+    def _idle_setup(self, response: httpx.Response) -> tuple[float | None, bool]:
+        """The watchdog's timeout for this stream, and whether a read timeout means idle.
+
+        Speed: on httpx's own transport every socket read already waits under httpx's
+        ``read`` timeout, which httpcore takes from the request when the body starts to
+        be read. For a client fantasy owns there, the stream idle timeout becomes that
+        read timeout once the headers are in (the wait for the answer keeps the request
+        timeout), and no watchdog runs: its bookkeeping per read was ~2 µs per chunk,
+        ~7% of ``Agent.stream`` (benchmarks/profile_stream.py). An injected client or
+        transport (aiohttp, a test transport) may not time reads out: the watchdog stays.
+        """
+        idle = self.stream_idle_timeout
+        if idle is None or self._client is not None or self._transport is not None:
+            return idle, False
+        timeouts = response.request.extensions.get("timeout")
+        if not isinstance(timeouts, dict):
+            return idle, False
+        read = timeouts.get("read")
+        if read is not None and read <= idle:
+            return None, False  # the request's read timeout comes first, as before
+        timeouts["read"] = idle
+        return None, True
+
+    def _idle_error(self, url: str) -> StreamIdleTimeoutError:
+        return StreamIdleTimeoutError(
+            f"no stream data for {self.stream_idle_timeout:g}s ({url})",
+            provider=self.provider,
+            url=url,
+        )
 
     def _idle_timeout(self, watchdog: IdleWatchdog, url: str) -> None:
         """Raise :class:`StreamIdleTimeoutError` when ``watchdog`` cancelled the read.
@@ -518,11 +550,7 @@ class HTTPClient:
             return
         if task.uncancel() > watchdog.cancelling_before:
             return  # cancelled from outside too: that cancellation wins
-        raise StreamIdleTimeoutError(
-            f"no stream data for {self.stream_idle_timeout:g}s ({url})",
-            provider=self.provider,
-            url=url,
-        ) from None
+        raise self._idle_error(url) from None
 
     async def _check_media_type(self, response: httpx.Response, expected: str) -> None:
         # A 200 answer that is not the stream asked for (an HTML page from a proxy, a
@@ -540,44 +568,3 @@ class HTTPClient:
             url=redact(str(response.request.url), self.secrets),
             raw=redact(head, self.secrets),
         )
-
-
-def _body(response: httpx.Response) -> AsyncIterator[bytes]:
-    """The body's bytes as they arrive, decoded from any ``Content-Encoding``.
-
-    Speed: without a content encoding the response's own byte stream is read directly;
-    ``aiter_bytes`` (over ``aiter_raw``) adds two generator layers and a decoder and a
-    chunker call per read (about 3-5 µs of the ~20 µs httpx spends per read in
-    benchmarks/profile_stream.py).
-    """
-    body = response.stream
-    if "content-encoding" not in response.headers and isinstance(body, httpx.AsyncByteStream):
-        return body.__aiter__()
-    return response.aiter_bytes()
-
-
-async def _release(chunks: AsyncIterator[bytes], response: httpx.Response) -> None:
-    """Close the body's iterator, then the response (its connection goes back or away)."""
-    try:
-        aclose = getattr(chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
-    finally:
-        await response.aclose()
-
-
-async def _drain(chunks: AsyncIterator[bytes]) -> None:
-    """Read what is left of a finished stream, so that its connection can be reused.
-
-    Bounded: a server that keeps sending or stalls after its finish signal loses the
-    connection instead (it is closed, not pooled).
-    """
-    left = _DRAIN_BYTES
-    try:
-        async with asyncio.timeout(_DRAIN_SECONDS):
-            async for chunk in chunks:
-                left -= len(chunk)
-                if left < 0:
-                    return
-    except (TimeoutError, httpx.TransportError):
-        return

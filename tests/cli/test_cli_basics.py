@@ -447,3 +447,18 @@ def test_input_history_location() -> None:
     assert history_path({"FANTASY_HISTORY_FILE": "/tmp/h"}) == Path("/tmp/h")
     state = history_path({"XDG_STATE_HOME": "/state"})
     assert state == Path("/state/fantasy/chat_history")
+
+
+def test_demo_tools_match_what_tool_derives() -> None:
+    # The demo tools' schemas are written out (no pydantic at start); they must stay
+    # what @tool derives from the functions' signatures and docstrings.
+    from fantasy._demo_tools import demo_tools
+    from fantasy.agent_tools import tool
+
+    for demo, typed in zip(demo_tools(), (tool(weather), tool(calculator)), strict=True):
+        assert (demo.name, demo.description, dict(demo.input_schema)) == (
+            typed.name,
+            typed.description,
+            dict(typed.input_schema),
+        )
+        assert demo.function is typed.function

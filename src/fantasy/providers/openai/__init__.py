@@ -14,7 +14,7 @@ OpenAI's built-in web search (Responses API only) is :func:`web_search_tool`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -27,13 +27,34 @@ from fantasy.providers.openai._provider import (
     is_responses_model,
 )
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
-from fantasy.providers.openai.options import (
-    OpenAIChatMetadata,
-    OpenAIOptions,
-    OpenAIResponsesItemMetadata,
-    OpenAIResponsesReasoningMetadata,
-)
 from fantasy.providers.openai.responses import ResponsesModel, web_search_tool
+
+if TYPE_CHECKING:
+    from fantasy.providers.openai.options import (
+        OpenAIChatMetadata,
+        OpenAIOptions,
+        OpenAIResponsesItemMetadata,
+        OpenAIResponsesReasoningMetadata,
+    )
+
+# The option models load pydantic: they are imported when first named, not with the provider.
+_OPTIONS = frozenset(
+    {
+        "OpenAIChatMetadata",
+        "OpenAIOptions",
+        "OpenAIResponsesItemMetadata",
+        "OpenAIResponsesReasoningMetadata",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OPTIONS:
+        from fantasy.providers.openai import options
+
+        return getattr(options, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "RESPONSES_ONLY_MODELS",

@@ -10,18 +10,19 @@ copied or refused.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fantasy._tool_schema import normalize_tool_schema
 from fantasy.errors import InvalidArgumentError
 from fantasy.messages import FilePart, MediaOutput, Message, TextPart, ToolResultPart
 from fantasy.model import Call
-from fantasy.options import get_provider_data
 from fantasy.providers._json import plain
 from fantasy.providers.openai._wire import WireFunction
-from fantasy.providers.openai.options import OpenAIFileOptions, OpenAIOptions
 from fantasy.tools import FunctionTool, ToolChoice
 from fantasy.usage import CallWarning
+
+if TYPE_CHECKING:
+    from fantasy.providers.openai.options import OpenAIOptions
 
 __all__ = [
     "image_detail",
@@ -52,6 +53,9 @@ def system_text(message: Message) -> str:
 
 def image_detail(part: FilePart, options_key: str) -> str | None:
     """The part's ``image_detail`` option (:class:`OpenAIFileOptions`), if set."""
+    from fantasy.options import get_provider_data  # pydantic: on first use
+    from fantasy.providers.openai.options import OpenAIFileOptions
+
     options = get_provider_data(part.provider_options, options_key, OpenAIFileOptions)
     return options.image_detail if options is not None else None
 

@@ -16,7 +16,6 @@ from typing import Any
 from fantasy import stream
 from fantasy._http import HTTPClient
 from fantasy.model import BaseLanguageModel, Call, ObjectMode
-from fantasy.options import namespace_warnings
 from fantasy.providers._decode import EventDecoder
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
@@ -74,6 +73,8 @@ class OpenAIModel(BaseLanguageModel):
 
     async def generate(self, call: Call) -> Response:
         """Run ``call`` and return the whole response."""
+        from fantasy.options import namespace_warnings  # pydantic: on first use
+
         body, warnings = self.build_request(call, stream=False)
         warnings += namespace_warnings(call.provider_options)
         data, headers = await self._client.post_json(
@@ -87,6 +88,8 @@ class OpenAIModel(BaseLanguageModel):
 
     def stream(self, call: Call) -> AsyncIterator[StreamPart]:
         """Run ``call`` as a stream: Warnings, ResponseMetadata, blocks, one Finish."""
+        from fantasy.options import namespace_warnings  # pydantic: on first use
+
         body, warnings = self.build_request(call, stream=True)
         warnings += namespace_warnings(call.provider_options)
         return self._client.stream_parts(

@@ -7,16 +7,18 @@ the endpoint path plus a query string (Azure's ``?api-version=``).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from fantasy.errors import InvalidArgumentError
 from fantasy.model import ObjectMode
 from fantasy.providers._base import HTTPSettings, ProviderBase
 from fantasy.providers.openai._errors import parse_error
 from fantasy.providers.openai.chat import ChatHooks, ChatModel
-from fantasy.providers.openai.embed import OpenAIEmbeddingModel
 from fantasy.providers.openai.responses import ResponsesModel
 from fantasy.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from fantasy.providers.openai.embed import OpenAIEmbeddingModel
 
 __all__ = [
     "RESPONSES_ONLY_MODELS",
@@ -143,6 +145,9 @@ class OpenAIStyleProvider(ProviderBase):
         Extra body fields go under ``provider_options={"<provider name>": {...}}`` (or
         ``"openai"``), e.g. ``{"openai": {"user": "u-1"}}``.
         """
+        # Loaded here: a provider asked for chat models does not pay for embeddings.
+        from fantasy.providers.openai.embed import OpenAIEmbeddingModel
+
         namespaces = tuple(dict.fromkeys((self._name, "openai")))
         return OpenAIEmbeddingModel(
             provider=self._name,

@@ -44,12 +44,12 @@ from fantasy.providers.openai._convert import (
     user_content,
 )
 from fantasy.providers.openai._wire import WireTool, WireToolCall
-from fantasy.providers.openai.options import RESPONSES_ONLY_OPTIONS, OpenAIOptions
 from fantasy.tools import FunctionTool, SpecificToolChoice, Tool, ToolChoice
 from fantasy.usage import CallWarning
 
 if TYPE_CHECKING:
     from fantasy.providers.openai.chat.hooks import ChatHooks
+    from fantasy.providers.openai.options import OpenAIOptions
 
 __all__ = [
     "apply_openai_options",
@@ -352,6 +352,8 @@ def apply_openai_options(
     body: Body, options: OpenAIOptions, *, reasoning: bool
 ) -> list[CallWarning]:
     """Write the set fields of ``options`` into ``body``; unsupported ones become warnings."""
+    from fantasy.providers.openai.options import RESPONSES_ONLY_OPTIONS
+
     warnings = refuse_options(
         options, RESPONSES_ONLY_OPTIONS, "Responses API only; not sent to chat completions"
     )

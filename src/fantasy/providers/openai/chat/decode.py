@@ -34,7 +34,6 @@ from fantasy.providers._json import invalid, wire_errors
 from fantasy.providers._toolcalls import ToolCallAccumulator, new_tool_call_id
 from fantasy.providers.openai._errors import error_from_payload
 from fantasy.providers.openai.chat.hooks import ChatStreamHooks
-from fantasy.providers.openai.options import ChatReasoningMetadata
 from fantasy.response import Response, ResponseInfo
 from fantasy.stream import StreamPart
 from fantasy.usage import FinishReason
@@ -173,6 +172,8 @@ def content_chunks(value: Any) -> list[tuple[bool, str]]:
 
 def thinking_metadata(metadata_key: str) -> dict[str, Any]:
     """The metadata that marks reasoning received as ``thinking`` content chunks."""
+    from fantasy.providers.openai.options import ChatReasoningMetadata  # pydantic: on first use
+
     return {metadata_key: ChatReasoningMetadata(form=THINKING_CHUNKS)}
 
 

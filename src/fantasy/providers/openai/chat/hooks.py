@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fantasy.content import ReasoningContent
-from fantasy.options import get_provider_data
 from fantasy.providers.openai.chat import convert
-from fantasy.providers.openai.options import OpenAIChatMetadata, OpenAIOptions
 from fantasy.usage import CallWarning, FinishReason, Usage
 
 if TYPE_CHECKING:
@@ -109,6 +107,9 @@ class ChatHooks:
         format and the stream flags. The default reads :class:`OpenAIOptions` from
         ``call.provider_options[self.options_key]``.
         """
+        from fantasy.options import get_provider_data  # pydantic: on first use
+        from fantasy.providers.openai.options import OpenAIOptions
+
         options = get_provider_data(call.provider_options, self.options_key, OpenAIOptions)
         if options is None:
             return []
@@ -183,6 +184,8 @@ class ChatHooks:
         rejected = _int(details.get("rejected_prediction_tokens"))
         if not logprobs and not accepted and not rejected:
             return {}
+        from fantasy.providers.openai.options import OpenAIChatMetadata  # pydantic: on first use
+
         metadata = OpenAIChatMetadata(
             logprobs=list(logprobs) if logprobs else None,
             accepted_prediction_tokens=accepted or None,

@@ -29,10 +29,6 @@ from fantasy.content import (
 )
 from fantasy.messages import ErrorOutput, TextOutput, ToolResultOutput
 from fantasy.providers._toolcalls import new_tool_call_id
-from fantasy.providers.openai.options import (
-    OpenAIResponsesItemMetadata,
-    OpenAIResponsesReasoningMetadata,
-)
 from fantasy.usage import FinishReason, Usage
 
 __all__ = [
@@ -192,6 +188,10 @@ def reasoning_text(item: Mapping[str, Any]) -> str:
 
 def reasoning_metadata(item: Mapping[str, Any]) -> dict[str, Any]:
     """``{"openai": OpenAIResponsesReasoningMetadata}`` of a reasoning item."""
+    from fantasy.providers.openai.options import (
+        OpenAIResponsesReasoningMetadata,  # pydantic: on first use
+    )
+
     return {
         "openai": OpenAIResponsesReasoningMetadata(
             item_id=text_of(item.get("id")),
@@ -203,6 +203,10 @@ def reasoning_metadata(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def item_metadata(item: Mapping[str, Any]) -> dict[str, Any]:
     """``{"openai": OpenAIResponsesItemMetadata}`` naming an output item."""
+    from fantasy.providers.openai.options import (
+        OpenAIResponsesItemMetadata,  # pydantic: on first use
+    )
+
     return {"openai": OpenAIResponsesItemMetadata(item_id=text_of(item.get("id")))}
 
 

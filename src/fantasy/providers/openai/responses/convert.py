@@ -20,7 +20,7 @@ options turn it on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fantasy.errors import InvalidArgumentError
 from fantasy.messages import (
@@ -35,7 +35,6 @@ from fantasy.messages import (
     ToolResultPart,
 )
 from fantasy.model import Call, ResponseFormat
-from fantasy.options import get_provider_data
 from fantasy.providers import _media
 from fantasy.providers.openai._convert import (
     add_sampling,
@@ -50,13 +49,11 @@ from fantasy.providers.openai._convert import (
     user_content,
 )
 from fantasy.providers.openai.chat.convert import is_reasoning_model, strict_schema
-from fantasy.providers.openai.options import (
-    CHAT_ONLY_OPTIONS,
-    OpenAIOptions,
-    OpenAIResponsesItemMetadata,
-)
 from fantasy.providers.openai.responses.tools import to_tool_choice, to_tools
 from fantasy.usage import CallWarning
+
+if TYPE_CHECKING:
+    from fantasy.providers.openai.options import OpenAIOptions
 
 __all__ = [
     "build_body",
@@ -209,6 +206,9 @@ def _tool_call(part: ToolCallPart, store: bool, warnings: list[CallWarning]) -> 
         ]
     if not store:
         return []  # an unstored provider item cannot be referenced
+    from fantasy.options import get_provider_data  # pydantic: on first use
+    from fantasy.providers.openai.options import OpenAIResponsesItemMetadata
+
     metadata = get_provider_data(part.provider_options, "openai", OpenAIResponsesItemMetadata)
     if metadata is None or not metadata.item_id:
         warnings.append(
@@ -269,6 +269,9 @@ def build_body(
     call: Call, model_id: str, *, stream: bool, options_key: str = "openai"
 ) -> tuple[Body, list[CallWarning]]:
     """The whole request body for ``call``, and the warnings of dropped settings."""
+    from fantasy.options import get_provider_data  # pydantic: on first use
+    from fantasy.providers.openai.options import OpenAIOptions
+
     options = get_provider_data(call.provider_options, options_key, OpenAIOptions)
     options = options if options is not None else OpenAIOptions()
     store = options.store is True
@@ -324,6 +327,8 @@ def apply_options(body: Body, options: OpenAIOptions) -> list[CallWarning]:
         include.append(_LOGPROBS_INCLUDE)
     if include:
         body["include"] = list(dict.fromkeys(include))
+    from fantasy.providers.openai.options import CHAT_ONLY_OPTIONS
+
     return refuse_options(
         options, CHAT_ONLY_OPTIONS, "Chat Completions only; not sent to the Responses API"
     )
