@@ -294,3 +294,171 @@ DIALECTS = {
         ),
     )
 }
+
+
+ARGUMENTS = {"a": 2, "b": 3}  # the arguments of the ``add`` tool call below
+
+
+def tool_call_json(name: str, *, finished: bool = True) -> dict[str, Any]:
+    """A whole answer of dialect ``name`` holding one ``add`` call (with or without its finish)."""
+    arguments = json.dumps(ARGUMENTS)
+    if name == "chat":
+        function = {"name": "add", "arguments": arguments}
+        message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "call_1", "type": "function", "function": function}],
+        }
+        finish = "tool_calls" if finished else None
+        return {
+            "id": "c1",
+            "model": "m",
+            "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        }
+    if name == "responses":
+        call = {
+            "type": "function_call",
+            "id": "fc1",
+            "call_id": "call_1",
+            "name": "add",
+            "arguments": arguments,
+        }
+        status = "completed" if finished else "in_progress"
+        return {"id": "r1", "model": "m", "status": status, "output": [call]}
+    if name == "gemini":
+        parts = [{"functionCall": {"id": "call_1", "name": "add", "args": ARGUMENTS}}]
+        candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}}
+        if finished:
+            candidate["finishReason"] = "STOP"
+        return {"candidates": [candidate], "modelVersion": "m"}
+    if name == "converse":
+        use = {"toolUse": {"toolUseId": "call_1", "name": "add", "input": ARGUMENTS}}
+        return {
+            "output": {"message": {"role": "assistant", "content": [use]}},
+            "stopReason": "tool_use" if finished else None,
+        }
+    call = {"type": "tool_use", "id": "call_1", "name": "add", "input": ARGUMENTS}
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "m",
+        "content": [call],
+        "stop_reason": "tool_use" if finished else None,
+    }
+
+
+def _anthropic_tool_events() -> list[dict[str, Any]]:
+    block = {"type": "tool_use", "id": "call_1", "name": "add", "input": {}}
+    delta = {"type": "input_json_delta", "partial_json": json.dumps(ARGUMENTS)}
+    return [
+        {
+            "type": "message_start",
+            "message": {"id": "msg_1", "model": "m", "usage": {"input_tokens": 1}},
+        },
+        {"type": "content_block_start", "index": 0, "content_block": block},
+        {"type": "content_block_delta", "index": 0, "delta": delta},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "tool_use"}, "usage": {}},
+        {"type": "message_stop"},
+    ]
+
+
+def tool_call_stream(name: str) -> list[bytes]:
+    """The streamed body of dialect ``name`` holding one finished ``add`` call."""
+    arguments = json.dumps(ARGUMENTS)
+    if name == "chat":
+        opened = {
+            "index": 0,
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "add", "arguments": ""},
+        }
+        rest = {"index": 0, "function": {"arguments": arguments}}
+        return sse(
+            [
+                {
+                    "id": "c1",
+                    "model": "m",
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": fin}],
+                }
+                for delta, fin in (
+                    ({"role": "assistant", "tool_calls": [opened]}, None),
+                    ({"tool_calls": [rest]}, None),
+                    ({}, "tool_calls"),
+                )
+            ]
+            + ["[DONE]"]
+        )
+    if name == "responses":
+        item = {"type": "function_call", "id": "fc1", "call_id": "call_1", "name": "add"}
+        done = {**item, "arguments": arguments}
+        response = {"id": "r1", "model": "m", "status": "completed", "output": [done]}
+        return sse(
+            [
+                {
+                    "type": "response.created",
+                    "response": {"id": "r1", "model": "m", "status": "in_progress"},
+                },
+                {
+                    "type": "response.output_item.added",
+                    "output_index": 0,
+                    "item": {**item, "arguments": ""},
+                },
+                {
+                    "type": "response.function_call_arguments.delta",
+                    "item_id": "fc1",
+                    "output_index": 0,
+                    "delta": arguments,
+                },
+                {"type": "response.output_item.done", "output_index": 0, "item": done},
+                {"type": "response.completed", "response": response},
+            ],
+            named=True,
+        )
+    if name == "gemini":
+        return sse([tool_call_json("gemini")])
+    if name == "converse":
+        start = {"toolUse": {"toolUseId": "call_1", "name": "add"}}
+        return converse_frames(
+            [
+                ("messageStart", {"role": "assistant"}),
+                ("contentBlockStart", {"contentBlockIndex": 0, "start": start}),
+                (
+                    "contentBlockDelta",
+                    {"contentBlockIndex": 0, "delta": {"toolUse": {"input": arguments}}},
+                ),
+                ("contentBlockStop", {"contentBlockIndex": 0}),
+                ("messageStop", {"stopReason": "tool_use"}),
+            ]
+        )
+    if name == "bedrock":
+        return bedrock_frames(_anthropic_tool_events())
+    return sse(_anthropic_tool_events(), named=True)
+
+
+# How many leading events of ``Dialect.stream_body`` deliver some text but no finish signal.
+TEXT_BEFORE_FINISH = {
+    "chat": 1,
+    "responses": 3,
+    "anthropic": 3,
+    "gemini": 1,
+    "bedrock": 3,
+    "converse": 2,
+}
+
+
+def wants_stream(request: Any) -> bool:
+    """Whether a request to the loopback server asks for a streamed answer (any dialect)."""
+    return bool(json.loads(request.body or b"{}").get("stream")) or "stream" in request.path.lower()
+
+
+def answer(dialect: Dialect, request: Any, text: str = TEXT) -> Any:
+    """The loopback server's ``Plan`` of a whole answer ``text``, streamed if asked to be."""
+    from _server import Plan
+
+    if wants_stream(request):
+        return Plan(content_type=dialect.content_type, chunks=tuple(dialect.stream_body(text)))
+    return Plan(
+        content_type="application/json", chunks=(json.dumps(dialect.json_body(text)).encode(),)
+    )

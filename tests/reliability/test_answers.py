@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from _dialects import DIALECTS, TEXT
+from _dialects import DIALECTS, TEXT, tool_call_json
 from _server import LoopbackServer, Plan, Request
 
 import fantasy
@@ -87,47 +87,6 @@ async def test_in_band_error_body_is_a_typed_retryable_error(name: str) -> None:
         assert result.text == TEXT
 
 
-def tool_call_answer(name: str) -> dict[str, Any]:
-    """A whole answer holding one ``add`` tool call and no finish signal."""
-    arguments = {"a": 2, "b": 3}
-    if name == "chat":
-        call = {
-            "id": "call_1",
-            "type": "function",
-            "function": {"name": "add", "arguments": json.dumps(arguments)},
-        }
-        message = {"role": "assistant", "content": None, "tool_calls": [call]}
-        return {
-            "id": "c1",
-            "model": "m",
-            "choices": [{"index": 0, "message": message, "finish_reason": None}],
-        }
-    if name == "responses":
-        call = {
-            "type": "function_call",
-            "id": "fc1",
-            "call_id": "call_1",
-            "name": "add",
-            "arguments": json.dumps(arguments),
-        }
-        return {"id": "r1", "model": "m", "status": "in_progress", "output": [call]}
-    if name == "gemini":
-        parts = [{"functionCall": {"id": "call_1", "name": "add", "args": arguments}}]
-        return {"candidates": [{"content": {"role": "model", "parts": parts}}], "modelVersion": "m"}
-    if name == "converse":
-        use = {"toolUse": {"toolUseId": "call_1", "name": "add", "input": arguments}}
-        return {"output": {"message": {"role": "assistant", "content": [use]}}, "stopReason": None}
-    call = {"type": "tool_use", "id": "call_1", "name": "add", "input": arguments}
-    return {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "model": "m",
-        "content": [call],
-        "stop_reason": None,
-    }
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", DIALECTS)
 async def test_tool_call_answer_without_finish_reason_never_ends_silently(name: str) -> None:
@@ -140,20 +99,9 @@ async def test_tool_call_answer_without_finish_reason_never_ends_silently(name: 
         runs.append((a, b))
         return a + b
 
-    answers = [json_plan(tool_call_answer(name))]
+    answers = [json_plan(tool_call_json(name, finished=False))]
     if name != "chat":  # the retried request gets the finished answer
-        finished = tool_call_answer(name)
-        finished.update(
-            {
-                "chat": {},
-                "responses": {"status": "completed"},
-                "gemini": {},
-                "converse": {"stopReason": "tool_use"},
-            }.get(name, {"stop_reason": "tool_use"})
-        )
-        if name == "gemini":
-            finished["candidates"][0]["finishReason"] = "STOP"
-        answers.append(json_plan(finished))
+        answers.append(json_plan(tool_call_json(name)))
     answers.append(json_plan(dialect.json_body(TEXT)))
     async with (
         LoopbackServer(sequence(*answers)) as server,

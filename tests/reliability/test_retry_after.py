@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from _dialects import DIALECTS, TEXT, Dialect
+from _dialects import DIALECTS, TEXT, answer
 from _server import LoopbackServer, Plan, Request
 
 import fantasy
@@ -46,15 +46,6 @@ def limited(name: str, wait: dict[str, str]) -> Plan:
         content_type="application/json",
         chunks=(json.dumps(body).encode(),),
         headers={**headers, **wait},
-    )
-
-
-def answer(dialect: Dialect, request: Request) -> Plan:
-    streamed = json.loads(request.body).get("stream") or "stream" in request.path.lower()
-    if streamed:
-        return Plan(content_type=dialect.content_type, chunks=tuple(dialect.stream_body(TEXT)))
-    return Plan(
-        content_type="application/json", chunks=(json.dumps(dialect.json_body(TEXT)).encode(),)
     )
 
 
